@@ -1,0 +1,51 @@
+"""Command-line pieces every script shares: dataset flags and problem reports."""
+import sys
+from pathlib import Path
+
+from . import config
+from .datasets import DATASET_KINDS, DatasetConfig, DatasetError
+
+
+def add_dataset_arguments(parser, default_split="tuning"):
+    """Flags that choose the files: ``--dataset``, ``--data-dir``, ``--split``, ..."""
+    group = parser.add_argument_group("dataset")
+    group.add_argument("--dataset", choices=DATASET_KINDS, default="corpus",
+                       help="corpus (embedded, default), meter2800, or a CSV manifest")
+    group.add_argument("--data-dir", type=Path, default=None,
+                       help="METER2800 folder, corpus folder, or manifest file "
+                            f"(default for the corpus: {config.CORPUS_DIR})")
+    group.add_argument("--split", default=default_split,
+                       help="train, val, test, tuning (= train + val) or all")
+    group.add_argument("--extra-data", action="store_true",
+                       help="add the extra manifests (and the corpus's extra part)")
+    group.add_argument("--extra-manifest", type=Path, action="append", default=[],
+                       help="an extra CSV manifest for --extra-data (repeatable)")
+    group.add_argument("--limit", type=int, default=0,
+                       help="stratified sample of N files; 0 = all")
+    return group
+
+
+def dataset_config(args):
+    if args.data_dir is None and args.dataset != "corpus":
+        sys.exit(f"--dataset {args.dataset} needs --data-dir")
+    root = args.data_dir if args.data_dir is not None else config.CORPUS_DIR
+    return DatasetConfig(args.dataset, Path(root), tuple(args.extra_manifest))
+
+
+def load_entries(args):
+    """Entries the flags select; skipped rows are printed, never silently dropped."""
+    try:
+        dataset = dataset_config(args).load(args.split, args.extra_data, args.limit)
+    except DatasetError as error:
+        sys.exit(f"error: {error}")
+    report_problems(dataset.problems, "skipped dataset rows")
+    if not dataset.entries:
+        sys.exit(f"no files in split {args.split!r} of dataset {args.dataset!r}")
+    return dataset.entries
+
+
+def report_problems(problems, title):
+    if problems:
+        print(f"{title} ({len(problems)}):", file=sys.stderr)
+        for where, cause in problems:
+            print(f"  {where}: {cause}", file=sys.stderr)

@@ -1,0 +1,31 @@
+"""The one place for the project's constants: meter classes, sample rates and paths.
+
+Paths are resolved from this file's location (or ``METERLAB_DATA``), never from the
+working directory, so a script started from anywhere finds the same cache.
+"""
+import os
+from pathlib import Path
+
+#: Every meter (beats per bar) a signal scores. Arbiters train on the subset present.
+CANDIDATE_METERS = (2, 3, 4, 5, 6, 7, 9, 11, 12)
+#: METER2800's classes, and the embedded corpus's default classes.
+DEFAULT_CLASSES = (3, 4, 5, 7)
+#: Meters that are rare in real music; ``--boost-rare`` up-weights them.
+RARE_METERS = (5, 7, 9, 11)
+
+#: Rate for librosa-based analysis and for the embedded corpus.
+SAMPLE_RATE = 22050
+#: Rate madmom's and BeatNet's networks were trained at.
+MADMOM_SAMPLE_RATE = 44100
+#: Shorter audio cannot hold two bars of 7 at a moderate tempo.
+MIN_DURATION_S = 3.0
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = Path(os.environ.get("METERLAB_DATA", REPO_ROOT / "data")).resolve()
+CORPUS_DIR = DATA_DIR / "corpus"
+CACHE_DIR = DATA_DIR / "cache"
+ARBITER_DATASET_DIR = DATA_DIR / "arbiter_dataset"
+ARBITER_GRID_DIR = DATA_DIR / "arbiter_grid"
+ARBITER_CHECKPOINT = DATA_DIR / "meter_arbiter.pt"
+ONSET_MLP_CHECKPOINT = DATA_DIR / "onset_mlp.pt"
+RUNS_DIR = DATA_DIR / "runs"

@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from meterlab.audio import AudioError, load_audio
+from tests.conftest import click_track
+
+
+@pytest.mark.parametrize("name, options", [
+    ("clip.wav", {}),
+    ("clip.flac", {}),
+    ("clip.ogg", {"format": "OGG", "subtype": "VORBIS"}),
+    ("clip.mp3", {"format": "MP3"}),
+])
+def test_formats_decode_to_mono_at_requested_rate(write_audio, name, options):
+    stereo = np.stack([click_track(sample_rate=44100), click_track(sample_rate=44100)], axis=1)
+    path = write_audio(name, stereo, sample_rate=44100, **options)
+    y = load_audio(path, sample_rate=22050)
+    assert y.dtype == np.float32 and y.ndim == 1
+    assert abs(len(y) / 22050 - 6.0) < 0.1
+    assert 0.2 < np.max(np.abs(y)) < 1.0
+
+
+def test_resampling_keeps_timing(write_audio):
+    path = write_audio("clicks.wav", click_track(sample_rate=48000), sample_rate=48000)
+    y = load_audio(path, sample_rate=22050)
+    first_click = np.argmax(np.abs(y) > 0.1) / 22050
+    assert first_click < 0.02
+    assert len(y) == 6 * 22050
+
+
+def _expect_error(path, cause):
+    with pytest.raises(AudioError) as raised:
+        load_audio(path)
+    assert str(path) in str(raised.value)
+    assert cause in str(raised.value)
+
+
+def test_missing_file(tmp_path):
+    _expect_error(tmp_path / "nope.wav", "not found")
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.wav"
+    path.write_bytes(b"")
+    _expect_error(path, "empty")
+
+
+def test_corrupt_file(tmp_path):
+    path = tmp_path / "corrupt.mp3"
+    path.write_bytes(b"this is not audio at all" * 100)
+    _expect_error(path, "cannot decode")
+
+
+def test_too_short(write_audio):
+    _expect_error(write_audio("short.wav", click_track(duration=1.0)), "too short")
+
+
+def test_silent(write_audio):
+    _expect_error(write_audio("silent.wav", np.zeros(22050 * 5, dtype=np.float32)), "silent")
+
+
+def test_non_finite(write_audio):
+    y = click_track()
+    y[1000] = np.nan
+    _expect_error(write_audio("nan.wav", y, subtype="FLOAT"), "non-finite")
