@@ -1,0 +1,124 @@
+"""On-disk cache: one entry per (producer, audio file), invalidated by the producer's version.
+
+A *producer* is a shared analysis or a signal: a module with ``NAME``, ``NEEDS`` (the
+analyses it reads), ``LIBRARIES`` (distributions whose versions change its output) and
+optionally ``model_file()``. Its version hashes its own source and the sources of the
+project modules it uses, the versions of what it needs, those libraries' versions and
+its model file, so any of those changing invalidates that producer (and its dependants)
+and nothing else.
+
+Entries are ``.npz`` files written atomically (:mod:`meterlab.atomic`), so a killed
+run or two workers writing the same entry never leave a half-written entry.
+"""
+import hashlib
+import importlib
+import importlib.metadata
+import inspect
+import json
+import types
+import zipfile
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from . import config
+from .atomic import atomic_open
+
+_META_KEY = "__meta__"
+
+
+def file_digest(path, chunk_size=1 << 20):
+    """SHA-1 of a file's bytes: the audio part of every cache key."""
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(chunk_size), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _project_modules(module, seen=None):
+    """``module`` and every ``meterlab`` module it uses, directly or indirectly."""
+    seen = {} if seen is None else seen
+    if module.__name__ in seen:
+        return seen
+    seen[module.__name__] = module
+    for value in vars(module).values():
+        owner = value if isinstance(value, types.ModuleType) else inspect.getmodule(value)
+        if owner is not None and owner.__name__.startswith("meterlab."):
+            _project_modules(owner, seen)
+    return seen
+
+
+def _library_version(name):
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+@lru_cache(maxsize=None)
+def producer_version(module_name):
+    """Version string of a producer module (see the module docstring)."""
+    module = importlib.import_module(module_name)
+    digest = hashlib.sha1()
+    for name, used in sorted(_project_modules(module).items()):
+        digest.update(name.encode())
+        digest.update(Path(inspect.getsourcefile(used)).read_bytes())
+    for needed in getattr(module, "NEEDS", ()):
+        digest.update(producer_version(f"meterlab.analyses.{needed}").encode())
+    for library in getattr(module, "LIBRARIES", ()):
+        digest.update(f"{library}=={_library_version(library)}".encode())
+    model_file = getattr(module, "model_file", None)
+    if model_file is not None:
+        path = model_file()
+        digest.update(file_digest(path).encode() if path and Path(path).is_file() else b"none")
+    return digest.hexdigest()[:16]
+
+
+def _json_scalar(value):
+    """numpy scalars (an analysis's ``fps``, say) as plain JSON numbers."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} in a cache entry")
+
+
+class Cache:
+    """Producer outputs (dicts of arrays and JSON-able values) keyed by audio digest."""
+
+    def __init__(self, root=config.CACHE_DIR):
+        self.root = Path(root)
+        self.stats = Counter()
+
+    def path(self, producer, audio_key):
+        return self.root / producer / audio_key[:2] / f"{audio_key}.npz"
+
+    def get(self, producer, version, audio_key):
+        """The stored value, or ``None`` when missing, stale or unreadable."""
+        path = self.path(producer, audio_key)
+        if not path.is_file():
+            self.stats["miss"] += 1
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                meta = json.loads(str(stored[_META_KEY]))
+                if meta["version"] != version:
+                    self.stats["stale"] += 1
+                    return None
+                value = {key: stored[key] for key in stored.files if key != _META_KEY}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            self.stats["unreadable"] += 1
+            return None
+        value.update(meta["values"])
+        self.stats["hit"] += 1
+        return value
+
+    def put(self, producer, version, audio_key, value):
+        """Store ``value`` atomically: arrays as arrays, everything else as JSON."""
+        arrays = {k: np.asarray(v) for k, v in value.items() if isinstance(v, np.ndarray)}
+        plain = {k: v for k, v in value.items() if k not in arrays}
+        meta = json.dumps({"version": version, "values": plain}, default=_json_scalar)
+        with atomic_open(self.path(producer, audio_key)) as stream:
+            np.savez(stream, **arrays, **{_META_KEY: np.array(meta)})
+        self.stats["write"] += 1

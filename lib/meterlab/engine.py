@@ -1,0 +1,104 @@
+"""The engine: every signal's scores for every file, through the cache, in parallel.
+
+Results come back in the order of the input files whatever the worker timing, so every
+split, dataset and table built from them is deterministic.
+"""
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+
+import numpy as np
+from tqdm import tqdm
+
+from . import config
+from .analysis import FileAnalysis, Unavailable
+from .audio import AudioError
+from .cache import Cache
+from .signals import SIGNALS, signal_module
+
+
+@dataclass
+class FileResult:
+    """What the engine learnt about one file."""
+
+    path: str
+    #: Signal name -> scores over ``config.CANDIDATE_METERS``, for available signals.
+    scores: dict = field(default_factory=dict)
+    #: Signal name -> why it could not run on this file (a known, cached condition).
+    unavailable: dict = field(default_factory=dict)
+    #: Signal name -> unexpected error (not cached; retried next run).
+    failed: dict = field(default_factory=dict)
+    #: Why the whole file is unusable (bad audio), or ``None``.
+    error: str = None
+    #: Producer name -> seconds computing it (absent when it came from the cache).
+    timings: dict = field(default_factory=dict)
+    cache_stats: Counter = field(default_factory=Counter)
+
+
+def _validated_scores(module):
+    def compute(analysis):
+        scores = np.asarray(module.scores(analysis), dtype=np.float32)
+        if scores.shape != (len(config.CANDIDATE_METERS),):
+            raise ValueError(f"{module.__name__} returned scores of shape {scores.shape}")
+        if not np.all(np.isfinite(scores)) or np.any(scores < 0):
+            raise ValueError(f"{module.__name__} returned negative or non-finite scores")
+        return {"scores": scores}
+
+    return compute
+
+
+def analyse_file(path, signals=SIGNALS, cache_root=config.CACHE_DIR):
+    """Run ``signals`` on one file; never raises for a bad file or a failing signal."""
+    result = FileResult(path=str(path))
+    cache = Cache(cache_root)
+    try:
+        analysis = FileAnalysis(path, cache)
+        for name in signals:
+            module = signal_module(name)
+            try:
+                value = analysis.produce(module, f"signal-{name}", _validated_scores(module))
+                result.scores[name] = value["scores"]
+            except Unavailable as reason:
+                result.unavailable[name] = str(reason)
+            except AudioError:
+                raise
+            except Exception as error:  # a signal's bug must not stop the others
+                result.failed[name] = f"{type(error).__name__}: {error}"
+        result.timings = analysis.timings
+    except (AudioError, OSError) as error:
+        result.error = str(error)
+    result.cache_stats = cache.stats
+    return result
+
+
+def _init_worker():
+    """One BLAS/torch thread per worker: N workers then use N cores, not N x cores."""
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _analyse_job(job):
+    return analyse_file(*job)
+
+
+def run_files(paths, signals=SIGNALS, workers=1, cache_root=config.CACHE_DIR,
+              progress=True, description="analysing"):
+    """Yield a :class:`FileResult` per path, in input order, using ``workers`` processes."""
+    jobs = [(path, tuple(signals), cache_root) for path in paths]
+    bar = tqdm(total=len(jobs), desc=description, unit="file", disable=not progress)
+    try:
+        if workers <= 1:
+            _init_worker()
+            for job in jobs:
+                yield _analyse_job(job)
+                bar.update()
+            return
+        with get_context("fork").Pool(workers, initializer=_init_worker) as pool:
+            for result in pool.imap(_analyse_job, jobs):
+                yield result
+                bar.update()
+    finally:
+        bar.close()

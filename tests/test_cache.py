@@ -1,0 +1,167 @@
+"""The cache and warm: invalidation, atomic writes, bad files, resumption after a kill."""
+import importlib.util
+import multiprocessing
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from meterlab import cache as cache_module
+from meterlab import signals as registry
+from meterlab.cache import Cache, producer_version
+from meterlab.engine import analyse_file
+from meterlab.warm import signal_table, warm
+from meterlab.datasets import Entry
+from tests.conftest import click_track
+
+FAKE_SIGNAL = '''
+"""A cheap test signal: a score per meter from the audio's RMS."""
+import time
+import numpy as np
+from meterlab import config
+
+NEEDS = ()
+LIBRARIES = ("numpy",)
+DELAY = {delay}
+
+
+def scores(analysis):
+    time.sleep(DELAY)
+    rms = float(np.sqrt(np.mean(analysis.audio() ** 2)))
+    return np.full(len(config.CANDIDATE_METERS), rms * {factor}, dtype=np.float32)
+'''
+
+
+def _install_signal(tmp_path, monkeypatch, name, factor=1.0, delay=0.0):
+    """Write a signal module to a file and register it, as a new signal would be."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(FAKE_SIGNAL.format(factor=factor, delay=delay))
+    module_name = f"meterlab.signals.{name}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setitem(sys.modules, module_name, module)
+    producer_version.cache_clear()
+    return module
+
+
+@pytest.fixture
+def fake_signals(tmp_path, monkeypatch):
+    for name in ("fake_a", "fake_b"):
+        _install_signal(tmp_path, monkeypatch, name)
+    monkeypatch.setattr(registry, "SIGNALS", ("fake_a", "fake_b"))
+    yield ("fake_a", "fake_b")
+    producer_version.cache_clear()
+
+
+@pytest.fixture
+def audio_files(write_audio):
+    return [write_audio(f"clip{i}.wav", click_track(duration=4.0, bpm=100 + 10 * i))
+            for i in range(4)]
+
+
+def _computed(result):
+    return sorted(name[len("signal-"):] for name in result.timings if name.startswith("signal-"))
+
+
+def test_second_run_is_all_hits(tmp_path, fake_signals, audio_files):
+    first = analyse_file(audio_files[0], fake_signals, tmp_path / "cache")
+    second = analyse_file(audio_files[0], fake_signals, tmp_path / "cache")
+    assert _computed(first) == ["fake_a", "fake_b"]
+    assert _computed(second) == []
+    assert second.cache_stats["hit"] == 2
+    np.testing.assert_array_equal(first.scores["fake_a"], second.scores["fake_a"])
+
+
+def test_changing_one_signal_recomputes_only_that_signal(tmp_path, monkeypatch, fake_signals,
+                                                         audio_files):
+    analyse_file(audio_files[0], fake_signals, tmp_path / "cache")
+    _install_signal(tmp_path, monkeypatch, "fake_b", factor=2.0)   # an edit to its source
+    result = analyse_file(audio_files[0], fake_signals, tmp_path / "cache")
+    assert _computed(result) == ["fake_b"]
+    assert result.cache_stats["stale"] == 1 and result.cache_stats["hit"] == 1
+    np.testing.assert_allclose(result.scores["fake_b"], 2 * result.scores["fake_a"])
+
+
+def test_version_includes_library_versions_and_model_file(tmp_path, monkeypatch, fake_signals):
+    module = sys.modules["meterlab.signals.fake_a"]
+    before = producer_version(module.__name__)
+    monkeypatch.setattr(module, "LIBRARIES", ("numpy", "not-installed-anywhere"), raising=False)
+    producer_version.cache_clear()
+    with_library = producer_version(module.__name__)
+    model = tmp_path / "model.bin"
+    model.write_bytes(b"weights v1")
+    monkeypatch.setattr(module, "model_file", lambda: model, raising=False)
+    producer_version.cache_clear()
+    with_model = producer_version(module.__name__)
+    model.write_bytes(b"weights v2")
+    producer_version.cache_clear()
+    assert len({before, with_library, with_model, producer_version(module.__name__)}) == 4
+
+
+def test_crash_during_write_leaves_no_entry(tmp_path, monkeypatch):
+    cache = Cache(tmp_path)
+
+    def dying_savez(stream, **arrays):
+        stream.write(b"PK\x03\x04 half an entry")
+        raise KeyboardInterrupt("killed mid-write")
+
+    monkeypatch.setattr(cache_module.np, "savez", dying_savez)
+    with pytest.raises(KeyboardInterrupt):
+        cache.put("producer", "v1", "abcdef", {"scores": np.ones(3)})
+    monkeypatch.undo()
+    assert cache.get("producer", "v1", "abcdef") is None
+    assert list(tmp_path.rglob("*")) == [tmp_path / "producer", tmp_path / "producer" / "ab"]
+
+
+def test_truncated_entry_is_recomputed_not_trusted(tmp_path):
+    cache = Cache(tmp_path)
+    cache.put("producer", "v1", "abcdef", {"scores": np.arange(3.0)})
+    path = cache.path("producer", "abcdef")
+    path.write_bytes(path.read_bytes()[:40])
+    assert cache.get("producer", "v1", "abcdef") is None
+    assert cache.stats["unreadable"] == 1
+
+
+def test_bad_file_among_good_ones(tmp_path, fake_signals, audio_files):
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF but nothing else")
+    entries = [Entry(path, 4, "train", path.stem) for path in audio_files[:2] + [corrupt]]
+    results = warm(entries, fake_signals, cache_root=tmp_path / "cache", progress=False)
+    assert [bool(result.error) for result in results] == [False, False, True]
+    assert "corrupt.wav" in results[2].error and "cannot decode" in results[2].error
+    rows = {row[0]: row for row in signal_table(results, fake_signals)}
+    assert rows["fake_a"][1:5] == [2, 0, 0, 0]
+    errors = (tmp_path / "cache" / "errors.json").read_text()
+    assert "corrupt.wav" in errors
+
+
+def _warm_in_own_process_group(entries, signals, cache_root):
+    os.setpgrp()
+    warm(entries, signals, workers=2, cache_root=cache_root, progress=False)
+
+
+def test_warm_resumes_after_kill(tmp_path, monkeypatch, audio_files):
+    _install_signal(tmp_path, monkeypatch, "slow", delay=0.4)
+    monkeypatch.setattr(registry, "SIGNALS", ("slow",))
+    entries = [Entry(path, 4, "train", path.stem) for path in audio_files]
+    cache_root = tmp_path / "cache"
+    worker = multiprocessing.get_context("fork").Process(
+        target=_warm_in_own_process_group, args=(entries, ("slow",), cache_root))
+    worker.start()
+    deadline = time.time() + 30
+    while not list(cache_root.rglob("*.npz")) and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(worker.pid, signal.SIGKILL)          # kill -9 of warm and its workers
+    worker.join()
+    done_before = len(list(cache_root.rglob("*.npz")))
+    assert 1 <= done_before < len(entries)
+    results = warm(entries, ("slow",), cache_root=cache_root, progress=False)
+    row = signal_table(results, ("slow",))[0]
+    assert row[1] + row[2] == len(entries)
+    assert row[2] >= done_before - 1       # a kill can land after a rename, before the count
+    assert all(result.scores["slow"].shape == (9,) for result in results)
+    assert not list(cache_root.rglob(".tmp-*"))
