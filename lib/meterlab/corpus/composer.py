@@ -1,0 +1,544 @@
+"""Compose multi-instrument General-MIDI music in a given meter, with exact beat annotations.
+
+One generator serves every class: tempo, key, instruments, playing styles, swing,
+humanisation and mix are drawn from the same distributions whatever the meter, so the
+only systematic difference between classes is the bar: how many beats it has and how
+they group (5 as 3+2 or 2+3, 7 as 2+2+3, 3+2+2 or 2+3+2, ...). Accents, bass and
+chord changes, drum patterns and melodic phrases all follow that bar structure, which
+is what a meter estimator has to pick up.
+
+Everything is drawn from the ``numpy.random.Generator`` passed in, so a clip is a pure
+function of its RNG seed. Beat times come from the tempo grid *before* humanisation;
+note onsets are jittered by at most :data:`MAX_JITTER_S` around it.
+"""
+from dataclasses import dataclass
+from math import ceil
+
+import numpy as np
+import pretty_midi
+
+#: Tempo is drawn uniformly from this range (beats per minute) ...
+TEMPO_RANGE_BPM = (60.0, 200.0)
+#: ... intersected with the tempi that give a bar of this many seconds, so that a bar of
+#: 7 is not 7 s long and a bar of 3 is not a blur.
+BAR_RANGE_S = (0.9, 4.5)
+#: The first annotated beat falls uniformly in [0, MAX_OFFSET_S).
+MAX_OFFSET_S = 0.5
+#: Humanisation never moves a note further than this from its grid time.
+MAX_JITTER_S = 0.015
+#: Share of clips that start mid-bar, like an excerpt, so position 1 is not always first.
+P_EXCERPT_START = 0.5
+#: Shares of clips whose drums are mixed far down, or left out.
+P_WEAK_DRUMS = 0.075
+P_NO_DRUMS = 0.075
+
+#: How each meter's beats group; a clip draws one grouping uniformly.
+GROUPINGS = {
+    2: ((2,),),
+    3: ((3,),),
+    4: ((2, 2),),
+    5: ((3, 2), (2, 3)),
+    6: ((3, 3),),
+    7: ((2, 2, 3), (3, 2, 2), (2, 3, 2)),
+    9: ((3, 3, 3), (2, 2, 2, 3)),
+    11: ((3, 3, 3, 2), (2, 2, 3, 2, 2)),
+    12: ((3, 3, 3, 3),),
+}
+
+MAJOR = (0, 2, 4, 5, 7, 9, 11)
+MINOR = (0, 2, 3, 5, 7, 8, 10)
+#: Four-chord progressions as scale degrees (0 = tonic); one chord per bar.
+PROGRESSIONS = {
+    "major": ((0, 4, 5, 3), (0, 3, 4, 3), (0, 5, 3, 4), (1, 4, 0, 0), (0, 3, 0, 4), (5, 3, 0, 4)),
+    "minor": ((0, 5, 2, 6), (0, 3, 4, 0), (0, 6, 5, 6), (0, 5, 3, 4), (0, 3, 6, 2)),
+}
+
+#: GM programs per role, with the MIDI pitch range the part is written in.
+BASS_PROGRAMS = (32, 33, 34, 35, 36, 37, 38, 39, 43)
+BASS_RANGE = (28, 52)
+CHORD_PROGRAMS = (0, 1, 2, 4, 5, 11, 16, 17, 19, 24, 25, 26, 27, 46, 48, 49, 50, 52, 88, 89, 90, 91, 94)
+CHORD_RANGE = (50, 76)
+MELODY_PROGRAMS = (0, 4, 11, 12, 13, 22, 24, 40, 56, 60, 64, 65, 66, 68, 71, 73, 79, 80, 81, 82)
+MELODY_RANGE = (60, 86)
+#: Drum kits (bank-128 presets) present in the GM SoundFont the renderer uses.
+DRUM_KITS = (0, 8, 16, 24, 25, 32, 40)
+
+KICK, SIDE_STICK, SNARE, CLAP = 36, 37, 38, 39
+CLOSED_HAT, PEDAL_HAT, OPEN_HAT = 42, 44, 46
+LOW_TOM, MID_TOM, HIGH_TOM = 45, 47, 50
+CRASH, RIDE = 49, 51
+DRUM_NOTE_S = 0.1
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The exact metrical grid of a clip: where every bar, beat and subdivision falls.
+
+    ``t0`` is the time of bar 0's downbeat; it is negative when the clip starts mid-bar.
+    Subdivisions are swung in pairs: the second of each pair is delayed to ``swing``
+    of the pair's span (0.5 = straight).
+    """
+
+    meter: int
+    grouping: tuple
+    beat_s: float
+    n_sub: int
+    swing: float
+    t0: float
+    n_bars: int
+
+    @property
+    def group_starts(self):
+        """Beat indices (0-based) at which each group of the bar starts."""
+        return tuple(int(s) for s in np.cumsum((0,) + self.grouping[:-1]))
+
+    def group_of(self, beat):
+        """Index of the group that holds ``beat``."""
+        return int(np.searchsorted(self.group_starts, beat, side="right")) - 1
+
+    def time(self, bar, beat, sub=0):
+        """Grid time in seconds of subdivision ``sub`` of ``beat`` in ``bar``."""
+        frac = sub / self.n_sub
+        if self.n_sub % 2 == 0 and sub % 2 == 1:
+            frac = (sub - 1) / self.n_sub + 2 * self.swing / self.n_sub
+        return self.t0 + (bar * self.meter + beat + frac) * self.beat_s
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A composed clip: its MIDI, exact beat annotations and the parameters drawn.
+
+    ``positions`` holds each beat's 1-based position in the bar (1 = downbeat).
+    ``info`` holds JSON-able generator choices, for corpus metadata and debugging.
+    """
+
+    midi: pretty_midi.PrettyMIDI
+    beats: np.ndarray
+    positions: np.ndarray
+    meter: int
+    duration_s: float
+    info: dict
+
+    @property
+    def downbeats(self):
+        """Times of the beats at position 1."""
+        return self.beats[self.positions == 1]
+
+
+def default_groupings(meter):
+    """Groupings for ``meter``: the table's, else 3s, 2s, or 2s closed by a 3."""
+    if meter in GROUPINGS:
+        return GROUPINGS[meter]
+    if meter % 3 == 0:
+        return ((3,) * (meter // 3),)
+    if meter % 2 == 0:
+        return ((2,) * (meter // 2),)
+    return ((2,) * ((meter - 3) // 2) + (3,),)
+
+
+def tempo_range(meter):
+    """The BPM interval a clip in ``meter`` draws from (see :data:`BAR_RANGE_S`)."""
+    lo = max(TEMPO_RANGE_BPM[0], 60.0 * meter / BAR_RANGE_S[1])
+    hi = min(TEMPO_RANGE_BPM[1], 60.0 * meter / BAR_RANGE_S[0])
+    return min(lo, hi), hi
+
+
+def compose(meter, duration_s, rng):
+    """Compose one clip of ``duration_s`` seconds in ``meter`` beats per bar.
+
+    Parameters
+    ----------
+    meter : int
+        Beats per bar, at least 2.
+    duration_s : float
+        Clip length; notes are cut there and beats annotated up to it.
+    rng : numpy.random.Generator
+        The only source of randomness, so equal seeds give equal clips.
+
+    Returns
+    -------
+    Piece
+    """
+    if meter < 2:
+        raise ValueError(f"meter must be at least 2, got {meter}")
+    grid, offset, start_pos = _draw_grid(meter, duration_s, rng)
+    harmony, key_info = _draw_harmony(grid, rng)
+    phrase_bars = int(rng.choice((2, 4)))
+    jitter_s = float(rng.uniform(0.002, 0.007))
+    parts, part_info = _compose_parts(grid, harmony, key_info, phrase_bars, rng)
+    midi = pretty_midi.PrettyMIDI(initial_tempo=60.0 / grid.beat_s)
+    for events, program, is_drum, gain_db, tightness in parts:
+        midi.instruments.append(_to_instrument(events, program, is_drum, gain_db, jitter_s * tightness,
+                                               offset, duration_s, rng))
+    beats, positions = _beat_annotations(grid, offset, start_pos, duration_s)
+    info = {
+        "meter": meter, "grouping": list(grid.grouping), "tempo_bpm": round(60.0 / grid.beat_s, 3),
+        "offset_s": round(offset, 6), "start_position": start_pos, "subdivisions": grid.n_sub,
+        "swing": round(grid.swing, 3), "jitter_ms": round(1000 * jitter_s, 2), "phrase_bars": phrase_bars,
+        **key_info, **part_info,
+    }
+    return Piece(midi, beats, positions, meter, float(duration_s), info)
+
+
+def _draw_grid(meter, duration_s, rng):
+    """Draw tempo, grouping, subdivision, swing and where in the bar the clip starts."""
+    groupings = default_groupings(meter)
+    grouping = groupings[rng.integers(len(groupings))]
+    beat_s = 60.0 / rng.uniform(*tempo_range(meter))
+    n_sub = 4 if (beat_s > 0.55 and rng.random() < 0.5) else 2
+    if beat_s > 0.43 and rng.random() < 0.15:
+        n_sub = 3
+    swing = 0.5 if rng.random() < 0.6 else float(rng.uniform(0.54, 0.66))
+    offset = float(rng.uniform(0.0, MAX_OFFSET_S))
+    start_pos = int(rng.integers(2, meter + 1)) if rng.random() < P_EXCERPT_START else 1
+    t0 = offset - (start_pos - 1) * beat_s
+    n_bars = ceil((duration_s - t0) / (meter * beat_s)) + 1
+    return Grid(meter, tuple(grouping), beat_s, n_sub, swing, t0, n_bars), offset, start_pos
+
+
+def _beat_annotations(grid, offset, start_pos, duration_s):
+    """Beat times from the grid (not the jittered notes) in [offset, duration_s)."""
+    k = np.arange(start_pos - 1, grid.n_bars * grid.meter)
+    times = grid.t0 + k * grid.beat_s
+    keep = (times >= offset - 1e-9) & (times < duration_s)
+    return times[keep], (k[keep] % grid.meter + 1).astype(int)
+
+
+def _draw_harmony(grid, rng):
+    """One chord per bar from a progression; sometimes a second one at the last group.
+
+    Returns, per bar, a list of ``(start_beat, scale_degree)`` segments, and key info.
+    """
+    mode = "major" if rng.random() < 0.6 else "minor"
+    progressions = PROGRESSIONS[mode]
+    progression = progressions[rng.integers(len(progressions))]
+    p_split = float(rng.choice((0.0, 0.0, 0.3, 0.6))) if len(grid.grouping) > 1 else 0.0
+    split_beat = grid.group_starts[-1]
+    harmony = []
+    for bar in range(grid.n_bars):
+        degree = progression[bar % len(progression)]
+        segments = [(0, degree)]
+        if rng.random() < p_split:
+            segments.append((split_beat, int(rng.choice([d for d in (0, 3, 4, 5) if d != degree]))))
+        harmony.append(segments)
+    key_info = {"key": int(rng.integers(12)), "mode": mode, "progression": list(progression),
+                "sevenths": bool(rng.random() < 0.3)}
+    return harmony, key_info
+
+
+def _compose_parts(grid, harmony, key_info, phrase_bars, rng):
+    """Draw instruments, styles and mix levels, and write every part's notes.
+
+    Returns a list of ``(events, program, is_drum, gain_db, tightness)`` and the choices
+    made. ``tightness`` scales the clip's timing jitter (drummers sit tighter on the grid).
+    """
+    harm = _Harmony(grid, harmony, key_info)
+    bass_style = str(rng.choice(("groups", "beats", "pedal", "pulse")))
+    chord_style = str(rng.choice(("pad", "stabs", "oompah", "arpeggio")))
+    programs = {name: int(rng.choice(table)) for name, table in
+                (("bass", BASS_PROGRAMS), ("chords", CHORD_PROGRAMS), ("melody", MELODY_PROGRAMS))}
+    parts = [
+        (_bass_events(grid, harm, bass_style, rng), programs["bass"], False, rng.uniform(-6, 0), 1.0),
+        (_chord_events(grid, harm, chord_style, rng), programs["chords"], False, rng.uniform(-10, -2), 1.0),
+        (_melody_events(grid, harm, phrase_bars, rng), programs["melody"], False, rng.uniform(-6, 0), 1.5),
+    ]
+    drum_mode = str(rng.choice(("full", "weak", "none"), p=(1 - P_WEAK_DRUMS - P_NO_DRUMS, P_WEAK_DRUMS, P_NO_DRUMS)))
+    info = {"bass_style": bass_style, "chord_style": chord_style, "programs": programs, "drum_mode": drum_mode}
+    if drum_mode != "none":
+        style = _draw_drum_style(rng)
+        kit = int(rng.choice(DRUM_KITS))
+        gain_db = rng.uniform(-4, 0) if drum_mode == "full" else rng.uniform(-24, -16)
+        parts.append((_drum_events(grid, style, phrase_bars, rng), kit, True, gain_db, 0.5))
+        info.update(drum_style=style["backbeat"], cymbal=style["cymbal"], drum_kit=kit)
+    return parts, info
+
+
+class _Harmony:
+    """Which chord sounds at a beat, and its pitches in a part's register."""
+
+    def __init__(self, grid, harmony, key_info):
+        self.grid = grid
+        self.harmony = harmony
+        self.key = key_info["key"]
+        self.scale = MAJOR if key_info["mode"] == "major" else MINOR
+        self.chord_size = 4 if key_info["sevenths"] else 3
+
+    def degree_at(self, bar, beat):
+        """Scale degree of the chord sounding at ``beat`` of ``bar``."""
+        return [d for start, d in self.harmony[bar] if start <= beat][-1]
+
+    def segments(self, bar):
+        """``(start_beat, end_beat, degree)`` of each chord in ``bar``."""
+        segs = self.harmony[bar]
+        ends = [s for s, _ in segs[1:]] + [self.grid.meter]
+        return [(s, e, d) for (s, d), e in zip(segs, ends)]
+
+    def scale_pitch(self, step):
+        """MIDI pitch of scale step ``step`` counted from the tonic at octave 0 (C-1)."""
+        octave, idx = divmod(step, 7)
+        return self.key + 12 * octave + self.scale[idx]
+
+    def step_range(self, low, high):
+        """Lowest and highest scale steps whose pitches lie in [low, high]."""
+        steps = [s for s in range(7 * 11) if low <= self.scale_pitch(s) <= high]
+        return steps[0], steps[-1]
+
+    def chord_pitches(self, degree, low):
+        """The chord's notes (root position, stacked thirds) starting at or above ``low``."""
+        base = [self.scale_pitch(degree + 2 * k) for k in range(self.chord_size)]
+        shift = 12 * ceil((low - base[0]) / 12)
+        return [p + shift for p in base]
+
+    def chord_steps(self, degree):
+        """Scale steps (mod 7) that belong to the chord, for melodic targeting."""
+        return {(degree + 2 * k) % 7 for k in range(self.chord_size)}
+
+
+def _velocity(base, beat, grid, rng, sub=0):
+    """A humanised velocity accented by metrical weight: downbeat > group start > beat > off."""
+    accent = -12 if sub else (14 if beat == 0 else 7 if beat in grid.group_starts else 0)
+    return int(np.clip(base + accent + rng.normal(0, 5), 1, 127))
+
+
+def _bass_events(grid, harm, style, rng):
+    """Bass notes that change with the chords and mark the bar's groups.
+
+    Styles: one note per group (root on the downbeat, then root/fifth/octave), one per
+    beat, one held per chord ("pedal"), or a repeated pulse on every subdivision.
+    """
+    events = []
+    for bar in range(grid.n_bars):
+        for start, end, degree in harm.segments(bar):
+            chord = harm.chord_pitches(degree, BASS_RANGE[0])
+            root = chord[0]
+            tones = (root, chord[2], root + 12)
+            if style == "pedal":
+                events.append((grid.time(bar, start), (end - start) * grid.beat_s * 0.95, root,
+                               _velocity(92, start, grid, rng)))
+                continue
+            for beat in range(start, end):
+                group_start = beat in grid.group_starts
+                if style == "groups" and group_start:
+                    length = grid.grouping[grid.group_of(beat)]
+                    pitch = root if beat == start else int(rng.choice(tones))
+                    events.append((grid.time(bar, beat), min(length, end - beat) * grid.beat_s * 0.9, pitch,
+                                   _velocity(92, beat, grid, rng)))
+                elif style == "beats":
+                    pitch = root if group_start else int(rng.choice(tones + (chord[1],)))
+                    events.append((grid.time(bar, beat), grid.beat_s * 0.85, pitch, _velocity(88, beat, grid, rng)))
+                elif style == "pulse":
+                    for sub in range(grid.n_sub):
+                        pitch = root + 12 * (sub % 2 == 1 and rng.random() < 0.3)
+                        events.append((grid.time(bar, beat, sub), grid.beat_s / grid.n_sub * 0.7, pitch,
+                                       _velocity(86, beat, grid, rng, sub)))
+    return events
+
+
+def _chord_events(grid, harm, style, rng):
+    """Chords, one per bar (or per segment), voiced in the mid register.
+
+    Styles: held pad, stabs on group starts, "oom-pah" on the beats after each group
+    start (a waltz for 3, 2+2 oom-pahs for 4, ...), or an arpeggio restarting per group.
+    """
+    events = []
+    for bar in range(grid.n_bars):
+        for start, end, degree in harm.segments(bar):
+            notes = harm.chord_pitches(degree, CHORD_RANGE[0])
+            for beat in range(start, end):
+                group_start = beat in grid.group_starts
+                if style == "pad" and beat == start:
+                    hits = [(0, (end - start) * grid.beat_s * 0.97, notes)]
+                elif style == "stabs" and group_start:
+                    hits = [(0, grid.beat_s * 0.6, notes)]
+                elif style == "oompah" and not group_start:
+                    hits = [(0, grid.beat_s * 0.55, notes)]
+                elif style == "arpeggio":
+                    first = grid.group_starts[grid.group_of(beat)]
+                    hits = [(sub, grid.beat_s / grid.n_sub * 0.95,
+                             [notes[((beat - first) * grid.n_sub + sub) % len(notes)]])
+                            for sub in range(grid.n_sub)]
+                else:
+                    hits = []
+                for sub, dur, pitches in hits:
+                    vel = _velocity(72, beat, grid, rng, sub)
+                    events.extend((grid.time(bar, beat, sub), dur, p, vel) for p in pitches)
+    return events
+
+
+def _melody_events(grid, harm, phrase_bars, rng):
+    """A melody in 2- or 4-bar phrases whose note density varies phrase to phrase.
+
+    Onsets favour metrically strong slots; group starts land on chord tones; each phrase
+    usually breathes over its last group; odd phrases may reuse the previous rhythm, which
+    gives the music repetition at the phrase (and so bar) period.
+    """
+    lo, hi = harm.step_range(*MELODY_RANGE)
+    step = int(rng.integers(lo + 3, hi - 3))
+    reuse = rng.random() < 0.5
+    rhythm = []
+    events = []
+    for first_bar in range(0, grid.n_bars, phrase_bars):
+        if rng.random() < 0.15:
+            continue
+        if not (reuse and (first_bar // phrase_bars) % 2 == 1 and rhythm):
+            rhythm = _phrase_rhythm(grid, phrase_bars, rng)
+        ends = [grid.time(first_bar + b, be, s) for b, be, s in rhythm[1:]]
+        ends.append(grid.time(first_bar + phrase_bars, 0))
+        legato = rng.uniform(0.6, 0.98)
+        for (b, beat, sub), end in zip(rhythm, ends):
+            bar = first_bar + b
+            if bar >= grid.n_bars:
+                break
+            step = _next_step(step, harm, bar, beat, sub, lo, hi, rng)
+            start = grid.time(bar, beat, sub)
+            events.append((start, min(end - start, 2 * grid.beat_s) * legato, harm.scale_pitch(step),
+                           _velocity(84, beat, grid, rng, sub)))
+    return events
+
+
+def _phrase_rhythm(grid, phrase_bars, rng):
+    """Onset slots ``(bar_in_phrase, beat, sub)`` of one phrase at a drawn density."""
+    density = rng.uniform(0.2, 0.85)
+    breathe = rng.random() < 0.7
+    last_group = grid.group_starts[-1]
+    slots = [(0, 0, 0)]
+    for b in range(phrase_bars):
+        for beat in range(grid.meter):
+            if breathe and b == phrase_bars - 1 and beat >= last_group:
+                break
+            for sub in range(grid.n_sub):
+                weight = 1.0 if (sub == 0 and beat in grid.group_starts) else 0.75 if sub == 0 else 0.35
+                if (b, beat, sub) != (0, 0, 0) and rng.random() < density * weight:
+                    slots.append((b, beat, sub))
+    return slots
+
+
+def _next_step(step, harm, bar, beat, sub, lo, hi, rng):
+    """A random-walk step on the scale, pulled to a chord tone on group starts."""
+    step = int(np.clip(step + rng.choice((-2, -1, -1, 0, 1, 1, 2)), lo, hi))
+    if sub == 0 and beat in harm.grid.group_starts:
+        targets = harm.chord_steps(harm.degree_at(bar, beat))
+        step = min((s for s in range(step - 3, step + 4) if s % 7 in targets and lo <= s <= hi),
+                   key=lambda s: abs(s - step), default=step)
+    return step
+
+
+def _draw_drum_style(rng):
+    """Drum-pattern choices shared by every meter.
+
+    ``backbeat``: "group_end" puts the snare on the last beat of each group (2+2 gives
+    the rock backbeat, 3 gives kick-x-snare); "other_starts" keeps the kick for the
+    downbeat and puts snare on the other group starts; "oompah" plays soft snare on all
+    beats after each group start (a waltz for 3).
+    """
+    return {
+        "backbeat": str(rng.choice(("group_end", "other_starts", "oompah"))),
+        "snare": int(rng.choice((SNARE, SNARE, CLAP, SIDE_STICK))),
+        "cymbal": str(rng.choice(("hat_subdivisions", "hat_beats", "ride", "hat_offbeats"))),
+        "p_open_hat": float(rng.uniform(0, 0.5)),
+        "p_crash": float(rng.uniform(0, 1)),
+        "p_fill": float(rng.uniform(0, 0.6)),
+        "p_extra_kick": float(rng.uniform(0, 0.3)),
+    }
+
+
+def _drum_events(grid, style, phrase_bars, rng):
+    """A drum pattern: kick on the downbeat and group starts, snare by style, cymbals
+    subdividing, crashes on phrase starts and fills at phrase ends."""
+    events = []
+    for bar in range(grid.n_bars):
+        fill = bar % phrase_bars == phrase_bars - 1 and rng.random() < style["p_fill"]
+        fill_from = grid.group_starts[-1] if fill else grid.meter
+        for beat in range(fill_from):
+            events.extend(_drum_beat(grid, style, bar, beat, rng))
+        for beat in range(fill_from, grid.meter):
+            events.extend(_fill_beat(grid, style, bar, beat, rng))
+        if bar % phrase_bars == 0 and rng.random() < style["p_crash"]:
+            events.append((grid.time(bar, 0), 1.0, CRASH, _velocity(95, 0, grid, rng)))
+    return events
+
+
+def _drum_beat(grid, style, bar, beat, rng):
+    """Kick, snare and cymbal hits of one ordinary (non-fill) beat."""
+    group = grid.group_of(beat)
+    first = grid.group_starts[group]
+    last = first + grid.grouping[group] - 1
+    backbeat = style["backbeat"]
+    hits = []
+    if beat == 0 or (beat == first and backbeat != "other_starts"):
+        hits.append((0, KICK, 108))
+    elif backbeat == "other_starts" and beat == first:
+        hits.append((0, style["snare"], 100))
+    elif backbeat == "group_end" and beat == last:
+        hits.append((0, style["snare"], 100))
+    elif backbeat == "oompah":
+        hits.append((0, style["snare"], 68))
+    elif backbeat == "other_starts" and rng.random() < 0.3:
+        hits.append((int(rng.integers(grid.n_sub)), SNARE, 35))
+    if beat == last and group + 1 < len(grid.grouping) and rng.random() < style["p_extra_kick"]:
+        hits.append((grid.n_sub - 1, KICK, 80))
+    hits.extend(_cymbal_hits(grid, style, bar, beat, rng))
+    return [(grid.time(bar, beat, sub), DRUM_NOTE_S, note, _velocity(vel, beat, grid, rng, sub))
+            for sub, note, vel in hits]
+
+
+def _cymbal_hits(grid, style, bar, beat, rng):
+    """Hi-hat or ride hits ``(sub, note, velocity)`` that subdivide one beat."""
+    cymbal = style["cymbal"]
+    if cymbal == "hat_subdivisions":
+        subs = range(grid.n_sub)
+    elif cymbal == "hat_offbeats":
+        subs = range(1, grid.n_sub)
+    else:
+        subs = (0,)
+    note = RIDE if cymbal == "ride" else CLOSED_HAT
+    hits = [(sub, note, 78) for sub in subs]
+    if (beat == grid.meter - 1 and subs[-1] > 0 and cymbal != "ride"
+            and rng.random() < style["p_open_hat"]):
+        hits[-1] = (subs[-1], OPEN_HAT, 80)
+    return hits
+
+
+def _fill_beat(grid, style, bar, beat, rng):
+    """One beat of a fill: snare and toms on every subdivision, falling in pitch."""
+    toms = (style["snare"], HIGH_TOM, MID_TOM, LOW_TOM)
+    hits = []
+    for sub in range(grid.n_sub):
+        note = KICK if (beat, sub) == (grid.group_starts[-1], 0) else toms[min(3, (beat - grid.group_starts[-1]) + sub // 2)]
+        hits.append((grid.time(bar, beat, sub), DRUM_NOTE_S, note, _velocity(90, beat, grid, rng, sub)))
+    return hits
+
+
+def _to_instrument(events, program, is_drum, gain_db, jitter_s, music_start, duration_s, rng):
+    """Turn grid events into a humanised ``pretty_midi.Instrument``.
+
+    Events before the music starts are dropped and notes are cut at ``duration_s``;
+    onsets move by Gaussian jitter clipped to :data:`MAX_JITTER_S`. The part's mix level
+    travels as a channel-volume controller (CC 7) at t=0.
+    """
+    inst = pretty_midi.Instrument(program=program, is_drum=is_drum)
+    for t, dur, pitch, vel in events:
+        if t < music_start - 1e-9 or t >= duration_s:
+            continue
+        start = max(0.0, t + float(np.clip(rng.normal(0, jitter_s), -MAX_JITTER_S, MAX_JITTER_S)))
+        end = min(start + max(dur, 0.03), duration_s)
+        if end > start:
+            inst.notes.append(pretty_midi.Note(velocity=int(vel), pitch=int(pitch), start=start, end=end))
+    _clip_overlaps(inst.notes)
+    inst.control_changes.append(pretty_midi.ControlChange(7, gain_to_cc(gain_db), 0.0))
+    return inst
+
+
+def _clip_overlaps(notes):
+    """End each note before the next onset of the same pitch, so a note-off of one never
+    silences the next (a synth keys note-offs by pitch)."""
+    notes.sort(key=lambda n: (n.pitch, n.start))
+    for a, b in zip(notes, notes[1:]):
+        if a.pitch == b.pitch and a.end > b.start - 0.002:
+            a.end = max(a.start + 0.005, b.start - 0.002)
+    notes.sort(key=lambda n: (n.start, n.pitch))
+
+
+def gain_to_cc(gain_db):
+    """CC 7 value for a gain in dB: TinySoundFont's channel volume is 60*log10(cc/127) dB."""
+    return int(np.clip(round(127 * 10 ** (gain_db / 60)), 1, 127))

@@ -1,0 +1,84 @@
+"""Build the embedded synthetic corpus (or draw a preview of an existing one).
+
+    python scripts/setup/make_corpus.py                      # data/corpus, default size
+    python scripts/setup/make_corpus.py --size small --out /tmp/c
+    python scripts/setup/make_corpus.py --preview corpus.png # existing corpus -> PNG
+"""
+import argparse
+import os
+import csv
+import sys
+import time
+from collections import Counter
+
+from tabulate import tabulate
+
+from meterlab import config
+from meterlab.corpus import SIZES, SPLITS, build_corpus
+from meterlab.datasets import DatasetError
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=config.CORPUS_DIR, help=f"corpus folder (default {config.CORPUS_DIR})")
+    parser.add_argument("--size", choices=sorted(SIZES), default="default",
+                        help="preset: default = " + _describe(SIZES["default"]) + "; small = " + _describe(SIZES["small"]))
+    parser.add_argument("--n-per-class", type=int, help="clips per meter (overrides --size)")
+    parser.add_argument("--duration", type=float, help="seconds per clip (overrides --size)")
+    parser.add_argument("--classes", default=",".join(map(str, config.DEFAULT_CLASSES)),
+                        help="comma-separated meters (beats per bar)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes (default: all cores; the output does not depend on it)")
+    parser.add_argument("--preview", metavar="PNG", help="only draw a preview of the corpus in --out and exit")
+    return parser.parse_args(argv)
+
+
+def _describe(size):
+    return f"{size.n_per_class} clips per class of {size.duration_s:g} s"
+
+
+def parse_classes(text):
+    """``"3,4,5,7"`` -> ``(3, 4, 5, 7)``; rejects meters no signal scores."""
+    classes = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    unknown = set(classes) - set(config.CANDIDATE_METERS)
+    if not classes or unknown:
+        sys.exit(f"--classes: choose from {config.CANDIDATE_METERS} (got {text!r})")
+    return classes
+
+
+def summary(manifest, duration_s, seconds):
+    """Table of clips per class and split, then total audio and build time."""
+    with open(manifest, newline="") as f:
+        counts = Counter((int(r["meter"]), r["split"]) for r in csv.DictReader(f))
+    meters = sorted({m for m, _ in counts})
+    rows = [[m, *(counts[m, s] for s in SPLITS), sum(counts[m, s] for s in SPLITS)] for m in meters]
+    rows.append(["all", *(sum(counts[m, s] for m in meters) for s in SPLITS), sum(counts.values())])
+    total_min = sum(counts.values()) * duration_s / 60
+    return (tabulate(rows, headers=["meter", *SPLITS, "total"]) +
+            f"\n{total_min:.1f} min of audio in {manifest.parent}, built in {seconds:.1f} s")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.preview:
+        from meterlab.corpus.preview import write_preview
+
+        try:
+            print(write_preview(args.out, args.preview))
+        except DatasetError as error:
+            sys.exit(f"error: {error}")
+        return
+    size = SIZES[args.size]
+    duration_s = args.duration or size.duration_s
+    start = time.perf_counter()
+    try:
+        manifest = build_corpus(args.out, args.n_per_class or size.n_per_class, duration_s,
+                                classes=parse_classes(args.classes), seed=args.seed, workers=args.workers)
+    except ValueError as error:
+        sys.exit(f"error: {error}")
+    print(summary(manifest, duration_s, time.perf_counter() - start))
+
+
+if __name__ == "__main__":
+    main()
