@@ -9,12 +9,22 @@ import importlib
 import time
 
 from . import config
-from .audio import load_audio
+from .audio import AudioError, load_audio
 from .cache import file_digest, producer_version
 
 
 class Unavailable(Exception):
     """A producer that cannot run for a known reason (no checkpoint, unreliable beats)."""
+
+
+def _audio_key(path):
+    """Digest of the file's bytes; an unreadable file is an :class:`AudioError` like the rest."""
+    try:
+        return file_digest(path)
+    except FileNotFoundError:
+        raise AudioError(path, "file not found") from None
+    except OSError as error:
+        raise AudioError(path, f"cannot read file ({error.strerror})") from None
 
 
 class FileAnalysis:
@@ -23,7 +33,7 @@ class FileAnalysis:
     def __init__(self, path, cache):
         self.path = path
         self.cache = cache
-        self.key = file_digest(path)
+        self.key = _audio_key(path)
         #: Seconds spent computing each producer in this process (cache hits cost ~0).
         self.timings = {}
         self._nested_seconds = 0.0

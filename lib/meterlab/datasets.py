@@ -239,3 +239,14 @@ class DatasetConfig:
             dataset.extend(self.extra_dataset())
         dataset.entries = stratified_limit(select(dataset.entries, split), limit)
         return dataset
+
+
+def song_fold(song_id, n_folds, salt):
+    """Fold of a song for K-fold cross-fitting: every segment of a song in one fold."""
+    return stable_hash(f"{salt}:{song_id}") % n_folds
+
+
+def validation_mask(song_ids, fraction, salt):
+    """Boolean mask of the songs held out for validation, by hash of the song id."""
+    return [hash_split(song_id, (("train", 1 - fraction), ("val", fraction)), salt) == "val"
+            for song_id in song_ids]

@@ -66,7 +66,7 @@ def analyse_file(path, signals=SIGNALS, cache_root=config.CACHE_DIR):
             except Exception as error:  # a signal's bug must not stop the others
                 result.failed[name] = f"{type(error).__name__}: {error}"
         result.timings = analysis.timings
-    except (AudioError, OSError) as error:
+    except AudioError as error:
         result.error = str(error)
     result.cache_stats = cache.stats
     return result

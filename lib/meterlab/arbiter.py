@@ -1,0 +1,180 @@
+"""The arbiter: a small MLP that fuses every signal's meter scores into one answer.
+
+Features per signal are its scores normalised to max 1, optionally *sharpened* (raised
+to a power and renormalised, so a signal's runner-up matters less), plus one
+availability flag per signal. The checkpoint records everything needed to reproduce
+and to check a prediction: signals and their versions, classes, standardisation,
+hyper-parameters, validation accuracy and the song ids it was trained on.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import config
+from .atomic import atomic_open
+from .datasets import validation_mask
+from .mlp import MLPClassifier, TrainSettings, class_weights, fit_standardiser, train_classifier
+
+#: Share of tuning songs held out (by hash of song id) for early stopping and selection.
+VALIDATION_FRACTION = 0.2
+VALIDATION_SALT = "arbiter-validation"
+
+
+class CheckpointError(Exception):
+    """A missing, unreadable or mismatched arbiter checkpoint."""
+
+
+def parse_sharpen(text):
+    """``"autocorr:2,madmom:1.5"`` -> ``{"autocorr": 2.0, "madmom": 1.5}``."""
+    sharpen = {}
+    for item in filter(None, (part.strip() for part in (text or "").split(","))):
+        name, _, power = item.partition(":")
+        sharpen[name.strip()] = float(power)
+    return sharpen
+
+
+def signal_features(scores, signals, sharpen):
+    """Per-signal scores normalised to max 1 and sharpened: (files, signals * meters)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    peak = scores.max(axis=2, keepdims=True)
+    normalised = np.divide(scores, peak, out=np.zeros_like(scores), where=peak > 0)
+    powers = np.array([sharpen.get(name, 1.0) for name in signals])[None, :, None]
+    sharpened = normalised ** powers
+    peak = sharpened.max(axis=2, keepdims=True)
+    sharpened = np.divide(sharpened, peak, out=np.zeros_like(sharpened), where=peak > 0)
+    return sharpened.reshape(len(scores), -1)
+
+
+def feature_matrix(table, sharpen):
+    """Arbiter input for a :class:`~meterlab.extract.ScoreTable`."""
+    features = signal_features(table.scores, table.signals, sharpen)
+    return np.hstack([features, table.available.astype(np.float64)]).astype(np.float32)
+
+
+@dataclass
+class ArbiterSettings:
+    sharpen: dict
+    boost_rare: float = 1.0
+    seed: int = 0
+    n_seeds: int = 1
+    epochs: int = TrainSettings.epochs
+
+
+def train(table, settings):
+    """Train on a tuning :class:`ScoreTable`; returns the checkpoint dict.
+
+    With ``n_seeds`` > 1, seeds ``seed .. seed + n_seeds - 1`` are trained and the one
+    with the best validation accuracy is kept (the first such seed on ties); mean and
+    spread over seeds are recorded.
+    """
+    classes = sorted(set(table.meters.tolist()))
+    labels = np.array([classes.index(m) for m in table.meters])
+    is_val = np.array(validation_mask(table.song_ids, VALIDATION_FRACTION, VALIDATION_SALT))
+    features = feature_matrix(table, settings.sharpen)
+    mean, scale = fit_standardiser(features[~is_val])
+    standardised = (features - mean) / scale
+    boost = [settings.boost_rare if meter in config.RARE_METERS else 1.0 for meter in classes]
+    weights = class_weights(labels[~is_val], len(classes), boost)
+    train_settings = TrainSettings(epochs=settings.epochs)
+    runs = []
+    for seed in range(settings.seed, settings.seed + settings.n_seeds):
+        result = train_classifier(standardised[~is_val], labels[~is_val], standardised[is_val],
+                                  labels[is_val], len(classes), seed, train_settings, weights)
+        runs.append((seed, result))
+    best_seed, best = max(runs, key=lambda run: (run[1].val_accuracy, -run[0]))
+    accuracies = np.array([result.val_accuracy for _, result in runs])
+    predictions = best.model.probabilities(standardised[is_val]).argmax(axis=1)
+    return {
+        "model": best.model.to_state(),
+        "signals": list(table.signals),
+        "versions": dict(table.versions),
+        "classes": classes,
+        "candidate_meters": list(config.CANDIDATE_METERS),
+        "standardiser": {"mean": mean, "scale": scale},
+        "hyper_parameters": {"sharpen": settings.sharpen, "boost_rare": settings.boost_rare,
+                             "seed": best_seed, "seeds": settings.n_seeds,
+                             "epochs": settings.epochs, "best_epoch": best.best_epoch},
+        "val_accuracy": best.val_accuracy,
+        "val_accuracy_mean": float(accuracies.mean()),
+        "val_accuracy_std": float(accuracies.std()),
+        "val_per_class": per_class_accuracy(labels[is_val], predictions, classes),
+        "n_train": int((~is_val).sum()),
+        "n_val": int(is_val.sum()),
+        "dataset_fingerprint": table.fingerprint(),
+        "song_ids": sorted(set(table.song_ids)),
+    }
+
+
+def per_class_accuracy(labels, predictions, classes):
+    """``{meter: accuracy}`` over the classes present in ``labels``."""
+    return {meter: float(np.mean(predictions[labels == index] == index))
+            for index, meter in enumerate(classes) if np.any(labels == index)}
+
+
+def save(checkpoint, path):
+    with atomic_open(path) as stream:
+        torch.save(checkpoint, stream)
+
+
+class Arbiter:
+    """A trained arbiter, loaded from its checkpoint."""
+
+    def __init__(self, checkpoint, path=None):
+        self.checkpoint = checkpoint
+        self.path = path
+        self.signals = tuple(checkpoint["signals"])
+        self.classes = list(checkpoint["classes"])
+        self.model = MLPClassifier.from_state(checkpoint["model"])
+
+    @classmethod
+    def load(cls, path=config.ARBITER_CHECKPOINT):
+        path = Path(path)
+        if not path.is_file():
+            raise CheckpointError(f"{path}: arbiter checkpoint not found (run `make grid`)")
+        try:
+            checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+        except Exception as error:
+            raise CheckpointError(f"{path}: unreadable arbiter checkpoint ({error})") from error
+        return cls(checkpoint, path)
+
+    def version_mismatches(self, current_versions):
+        """Signals whose code or model changed since training: ``{name: (trained, now)}``."""
+        trained = self.checkpoint["versions"]
+        return {name: (trained[name], current_versions.get(name))
+                for name in self.signals if trained[name] != current_versions.get(name)}
+
+    def probabilities(self, table):
+        """(files, classes) probabilities for a table with this arbiter's signals."""
+        features = feature_matrix(table, self.checkpoint["hyper_parameters"]["sharpen"])
+        scaler = self.checkpoint["standardiser"]
+        return self.model.probabilities((features - scaler["mean"]) / scaler["scale"])
+
+
+class VoteArbiter:
+    """Fallback when no arbiter is trained: an equal-weight vote of the available signals.
+
+    Each available signal's scores over ``classes`` are normalised to sum 1 and summed
+    over signals (equal weights: with no training data there is nothing to prefer one
+    signal by), then normalised to probabilities.
+    """
+
+    path = None
+
+    def __init__(self, signals, classes=config.DEFAULT_CLASSES):
+        self.signals = tuple(signals)
+        self.classes = list(classes)
+
+    def version_mismatches(self, current_versions):
+        return {}
+
+    def probabilities(self, table):
+        index = [config.CANDIDATE_METERS.index(meter) for meter in self.classes]
+        scores = np.asarray(table.scores, dtype=np.float64)[:, :, index]
+        totals = scores.sum(axis=2, keepdims=True)
+        shares = np.divide(scores, totals, out=np.zeros_like(scores), where=totals > 0)
+        votes = (shares * table.available[:, :, None]).sum(axis=1)
+        totals = votes.sum(axis=1, keepdims=True)
+        uniform = np.full_like(votes, 1.0 / len(self.classes))
+        return np.divide(votes, totals, out=uniform, where=totals > 0)

@@ -1,0 +1,76 @@
+"""Evaluation: predict every file of a split through the engine and score the predictions."""
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from . import config, metrics
+from .arbiter import Arbiter, CheckpointError, VoteArbiter
+from .cache import producer_version
+from .extract import score_table
+from .signals import SIGNALS, signal_module
+
+
+def load_predictor(checkpoint=None):
+    """The arbiter at ``checkpoint``; without one, the default checkpoint or else the vote.
+
+    An explicitly named checkpoint must exist; the default one may be absent (nothing
+    trained yet), and then every signal votes (see :class:`VoteArbiter`).
+    """
+    if checkpoint is not None:
+        return Arbiter.load(checkpoint)
+    if config.ARBITER_CHECKPOINT.is_file():
+        return Arbiter.load(config.ARBITER_CHECKPOINT)
+    return VoteArbiter(SIGNALS)
+
+
+def current_versions(signals):
+    return {name: producer_version(signal_module(name).__name__) for name in signals}
+
+
+def check_versions(predictor):
+    """Refuse an arbiter whose signals changed since it was trained (scores would differ)."""
+    mismatches = predictor.version_mismatches(current_versions(predictor.signals))
+    if mismatches:
+        names = ", ".join(sorted(mismatches))
+        raise CheckpointError(
+            f"{predictor.path}: signal code or models changed since this arbiter was trained "
+            f"({names}); re-run `make extract grid` (or `make all`)")
+
+
+def evaluate(entries, predictor, workers=1, progress=True):
+    """Predict ``entries``; returns the run record (metrics, per-file results)."""
+    table, problems, reasons = score_table(entries, predictor.signals, workers,
+                                           progress=progress)
+    classes = sorted(set(predictor.classes) | {entry.meter for entry in entries})
+    columns = [classes.index(meter) for meter in predictor.classes]
+    probabilities = np.full((len(entries), len(classes)), np.nan)
+    row_of = {path: row for row, path in enumerate(table.paths)}
+    scored = predictor.probabilities(table) if table.paths else np.zeros((0, len(columns)))
+    errors = dict(problems)
+    files = []
+    for i, entry in enumerate(entries):
+        row = row_of.get(str(entry.path))
+        if row is not None:
+            probabilities[i] = 0.0
+            probabilities[i, columns] = scored[row]
+        files.append({
+            "path": str(entry.path), "meter": entry.meter,
+            "predicted": None if row is None else classes[int(np.argmax(probabilities[i]))],
+            "probabilities": None if row is None else dict(zip(classes, probabilities[i].tolist())),
+            "error": errors.get(str(entry.path)),
+        })
+    return {
+        "metrics": metrics.summary([e.meter for e in entries], probabilities, classes),
+        "files": files,
+        "signals": list(predictor.signals),
+        "signal_coverage": table.coverage() if table.paths else {},
+        "unavailable_reasons": reasons,
+        "signal_versions": current_versions(predictor.signals),
+        "arbiter": "vote" if predictor.path is None else str(predictor.path),
+        "arbiter_sha1": None if predictor.path is None else _sha1(predictor.path),
+    }
+
+
+def _sha1(path):
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()

@@ -1,0 +1,136 @@
+"""Extraction: every signal's scores for every file of a split, saved as the arbiter's data.
+
+The output records the signal versions it was made with, so a checkpoint trained on it
+can name them, and eval can refuse scores made by other signal code.
+"""
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import config
+from .atomic import atomic_open, write_json
+from .cache import producer_version
+from .datasets import stable_hash
+from .engine import run_files
+from .signals import signal_module
+
+#: Below this share of usable files a signal is too sparse to train on (unless allowed).
+MIN_COVERAGE = 0.9
+
+
+class CoverageError(Exception):
+    """A signal is missing on too many files for its scores to be trusted."""
+
+
+@dataclass
+class ScoreTable:
+    """Signal scores of a list of files, aligned: file i, signal j, meter k."""
+
+    signals: tuple
+    versions: dict
+    paths: list
+    song_ids: list
+    meters: np.ndarray          # (files,) labels in beats per bar
+    scores: np.ndarray          # (files, signals, len(CANDIDATE_METERS))
+    available: np.ndarray       # (files, signals) bool
+
+    def fingerprint(self):
+        """Identifies the data: files, labels and signal versions (not file order)."""
+        text = json.dumps([sorted(zip(self.song_ids, self.paths, self.meters.tolist())),
+                           sorted(self.versions.items())])
+        return f"{stable_hash(text):016x}"
+
+    def coverage(self):
+        return dict(zip(self.signals, self.available.mean(axis=0).tolist()))
+
+    def save(self, path):
+        """``path`` (.npz) plus a readable ``.json`` beside it with versions and files."""
+        path = Path(path)
+        with atomic_open(path) as stream:
+            np.savez(stream, scores=self.scores, available=self.available, meters=self.meters)
+        write_json(path.with_suffix(".json"), {
+            "signals": list(self.signals), "versions": self.versions, "paths": self.paths,
+            "song_ids": self.song_ids, "coverage": self.coverage(),
+            "fingerprint": self.fingerprint(), "candidate_meters": config.CANDIDATE_METERS})
+
+    @classmethod
+    def load(cls, path):
+        path = Path(path)
+        if not path.is_file() or not path.with_suffix(".json").is_file():
+            raise FileNotFoundError(f"{path}: arbiter dataset not found (run `make extract`)")
+        meta = json.loads(path.with_suffix(".json").read_text())
+        with np.load(path) as arrays:
+            return cls(tuple(meta["signals"]), meta["versions"], meta["paths"],
+                       meta["song_ids"], arrays["meters"], arrays["scores"],
+                       arrays["available"])
+
+
+def score_table(entries, signals, workers=1, cache_root=config.CACHE_DIR, progress=True):
+    """Run the engine on ``entries``.
+
+    Returns the table, the per-file problems, and one reason per signal that was
+    unavailable somewhere. Unusable files (bad audio) are left out and reported; a
+    signal unavailable on a file gets zero scores and ``available=False`` there.
+    """
+    rows, problems, reasons = [], [], {}
+    paths = [entry.path for entry in entries]
+    for entry, result in zip(entries, run_files(paths, signals, workers, cache_root,
+                                                progress, "extract")):
+        if result.error:
+            problems.append((result.path, result.error))
+            continue
+        for name, error in result.failed.items():
+            problems.append((result.path, f"signal {name} failed: {error}"))
+        for name, reason in result.unavailable.items():
+            reasons.setdefault(name, reason)
+        rows.append((entry, result))
+    table = results_table([entry for entry, _ in rows], [result for _, result in rows], signals)
+    return table, problems, reasons
+
+
+def results_table(entries, results, signals):
+    """A :class:`ScoreTable` from the engine's results for ``entries`` (aligned lists)."""
+    scores = np.zeros((len(results), len(signals), len(config.CANDIDATE_METERS)), np.float32)
+    available = np.zeros((len(results), len(signals)), dtype=bool)
+    for i, result in enumerate(results):
+        for j, name in enumerate(signals):
+            if name in result.scores:
+                scores[i, j] = result.scores[name]
+                available[i, j] = True
+    versions = {name: producer_version(signal_module(name).__name__) for name in signals}
+    return ScoreTable(tuple(signals), versions, [str(entry.path) for entry in entries],
+                      [entry.song_id for entry in entries],
+                      np.array([entry.meter for entry in entries], dtype=np.int64),
+                      scores, available)
+
+
+def check_coverage(table, unavailable_reasons, minimum=MIN_COVERAGE):
+    """Signals to keep: drop those unavailable everywhere, fail on partial coverage.
+
+    A signal unavailable on every file (no checkpoint installed, say) is left out with
+    its reason; one available on only some files below ``minimum`` raises
+    :class:`CoverageError`, since training on it would teach the arbiter its absence.
+    """
+    keep, dropped, too_low = [], {}, {}
+    for name, share in table.coverage().items():
+        if share == 0:
+            dropped[name] = unavailable_reasons.get(name, "unavailable on every file")
+        elif share < minimum:
+            too_low[name] = share
+        else:
+            keep.append(name)
+    if too_low:
+        listing = ", ".join(f"{name} {share:.0%}" for name, share in too_low.items())
+        raise CoverageError(f"signal coverage below {minimum:.0%}: {listing} "
+                            "(see data/cache/errors.json; --min-coverage to override)")
+    return keep, dropped
+
+
+def select_signals(table, names):
+    """The table restricted to ``names`` (in that order)."""
+    index = [table.signals.index(name) for name in names]
+    return ScoreTable(tuple(names), {name: table.versions[name] for name in names},
+                      table.paths, table.song_ids, table.meters,
+                      table.scores[:, index], table.available[:, index])

@@ -1,0 +1,95 @@
+"""Predict every file of a split and report accuracy; compare with (and maybe save) the baseline.
+
+    python scripts/eval.py --split test --limit 0 [--workers N] [--save]
+    python scripts/eval.py --limit 3 --workers 1          # smoke test
+"""
+import argparse
+import sys
+
+from tabulate import tabulate
+
+from meterlab import cli, config, runs
+from meterlab.arbiter import CheckpointError
+from meterlab.evaluation import check_versions, evaluate, load_predictor
+
+DEFAULT_LIMIT = 20
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    cli.add_dataset_arguments(parser, default_split="test")
+    parser.set_defaults(limit=DEFAULT_LIMIT)
+    parser.add_argument("-w", "--workers", type=int, default=1)
+    parser.add_argument("--checkpoint", default=None,
+                        help=f"arbiter checkpoint (default {config.ARBITER_CHECKPOINT}; "
+                             "without one, the signals vote)")
+    parser.add_argument("--save", action="store_true",
+                        help="make this run the baseline if it beats the saved one")
+    args = parser.parse_args(argv)
+
+    try:
+        predictor = load_predictor(args.checkpoint)
+        check_versions(predictor)
+    except CheckpointError as error:
+        sys.exit(f"error: {error}")
+    entries = cli.load_entries(args)
+    run = evaluate(entries, predictor, args.workers)
+    run.update(split=args.split, dataset=args.dataset, limit=args.limit,
+               data_dir=str(args.data_dir or config.CORPUS_DIR))
+    print_report(run)
+    baseline = runs.load_baseline()
+    path = runs.save_run(run)
+    print_comparison(runs.compare(run, baseline), baseline)
+    print(f"run saved to {path} (confusion plot beside it)")
+    if args.save:
+        saved, reason = runs.save_baseline(run)
+        print(reason)
+    return 0
+
+
+def print_report(run):
+    summary = run["metrics"]
+    print(f"\narbiter: {run['arbiter']}   signals: {', '.join(run['signals'])}")
+    overall = [["accuracy", f"{summary['correct']}/{summary['n']}", f"{summary['accuracy']:.1%}"],
+               ["balanced accuracy", "", f"{summary['balanced_accuracy']:.1%}"]]
+    if "binary_3v4_accuracy" in summary:
+        overall.append(["binary 3 vs 4", f"of {summary['binary_3v4_n']}",
+                        f"{summary['binary_3v4_accuracy']:.1%}"])
+    overall.append(["failed files (counted wrong)", summary["failed"], ""])
+    print(tabulate(overall, tablefmt="simple", headers=["", "files", ""]))
+    print()
+    classes = summary["classes"]
+    counts = [sum(row) for row in summary["confusion"]]
+    print(tabulate([[meter, counts[i], f"{summary['per_class'][meter]:.1%}"]
+                    for i, meter in enumerate(classes) if meter in summary["per_class"]],
+                   headers=["meter", "files", "accuracy"]))
+    print()
+    print(tabulate([[f"true {meter}"] + row for meter, row in zip(classes, summary["confusion"])],
+                   headers=["confusion"] + [f"pred {meter}" for meter in classes]))
+    print()
+    coverage = run["signal_coverage"]
+    print(tabulate([[name, f"{coverage.get(name, 0):.0%}", run["unavailable_reasons"].get(name, "")]
+                    for name in run["signals"]], headers=["signal", "available", "reason if not"]))
+    failures = [record for record in run["files"] if record["error"]]
+    for record in failures:
+        print(f"failed: {record['error']}", file=sys.stderr)
+
+
+def print_comparison(comparison, baseline):
+    if baseline is None:
+        print("\nno baseline yet (save one with --save)")
+        return
+    if comparison is None:
+        print("\nbaseline is on another split or file set: not compared")
+        return
+    print(f"\nvs baseline: accuracy {comparison['accuracy_delta']:+.1%}, "
+          f"{len(comparison['improved'])} files better, {len(comparison['regressed'])} worse")
+    for path in comparison["improved"]:
+        print(f"  better: {path}")
+    for path in comparison["regressed"]:
+        print(f"  worse:  {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Extract the arbiter's dataset (--extract), or train one arbiter from it.
+
+    python scripts/training/train_arbiter.py --extract --split tuning --extra-data --workers 4
+    python scripts/training/train_arbiter.py --sharpen autocorr:2 --boost-rare 1.5 --seeds 3
+"""
+import argparse
+import sys
+
+from tabulate import tabulate
+
+from meterlab import arbiter, cli, config
+from meterlab.extract import MIN_COVERAGE, CoverageError, ScoreTable, check_coverage, \
+    score_table, select_signals
+from meterlab.signals import parse_signal_list
+
+#: Splits extraction may read: the test split is for eval alone.
+TUNING_SPLITS = ("train", "val", "tuning")
+
+
+def dataset_path(split):
+    return config.ARBITER_DATASET_DIR / f"{split}.npz"
+
+
+def extract(args):
+    if args.split not in TUNING_SPLITS:
+        sys.exit(f"error: --extract reads tuning data only ({', '.join(TUNING_SPLITS)}); "
+                 "the test split is read by eval alone")
+    signals = parse_signal_list(args.signals)
+    table, problems, reasons = score_table(cli.load_entries(args), signals, args.workers)
+    cli.report_problems(problems, "files or signals skipped")
+    print(tabulate([[name, f"{share:.1%}", reasons.get(name, "")]
+                    for name, share in table.coverage().items()],
+                   headers=["signal", "coverage", "first reason unavailable"]))
+    try:
+        keep, dropped = check_coverage(table, reasons, args.min_coverage)
+    except CoverageError as error:
+        sys.exit(f"error: {error}")
+    for name, reason in dropped.items():
+        print(f"left out {name}: unavailable on every file ({reason})")
+    table = select_signals(table, keep)
+    table.save(dataset_path(args.split))
+    print(f"{len(table.paths)} files x {len(keep)} signals -> {dataset_path(args.split)}")
+
+
+def train(args):
+    try:
+        table = ScoreTable.load(args.data)
+    except FileNotFoundError as error:
+        sys.exit(f"error: {error}")
+    settings = arbiter.ArbiterSettings(arbiter.parse_sharpen(args.sharpen), args.boost_rare,
+                                       args.seed, args.seeds, args.epochs)
+    checkpoint = arbiter.train(table, settings)
+    arbiter.save(checkpoint, args.out)
+    rows = [["validation accuracy (kept seed)", f"{checkpoint['val_accuracy']:.3f}"],
+            ["mean ± std over seeds", f"{checkpoint['val_accuracy_mean']:.3f} ± "
+                                      f"{checkpoint['val_accuracy_std']:.3f}"]]
+    rows += [[f"  class {meter}", f"{accuracy:.3f}"]
+             for meter, accuracy in checkpoint["val_per_class"].items()]
+    print(tabulate(rows, headers=["", ""]))
+    print(f"train {checkpoint['n_train']} / val {checkpoint['n_val']} files; -> {args.out}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--extract", action="store_true",
+                        help="run the engine on the split and write data/arbiter_dataset/")
+    cli.add_dataset_arguments(parser)
+    parser.add_argument("-w", "--workers", type=int, default=1)
+    parser.add_argument("--signals", default="", help="comma-separated subset (default: all)")
+    parser.add_argument("--min-coverage", type=float, default=MIN_COVERAGE,
+                        help="fail when a signal is available on fewer files than this share")
+    training = parser.add_argument_group("training (without --extract)")
+    training.add_argument("--data", default=dataset_path("tuning"),
+                          help="arbiter dataset to train on")
+    training.add_argument("--sharpen", default="", help="per-signal powers, e.g. autocorr:2")
+    training.add_argument("--boost-rare", type=float, default=1.0,
+                          help=f"class-weight multiplier for meters {config.RARE_METERS}")
+    training.add_argument("--seed", type=int, default=0)
+    training.add_argument("--seeds", type=int, default=1, help="train K seeds, keep the best")
+    training.add_argument("--epochs", type=int, default=arbiter.ArbiterSettings.epochs)
+    training.add_argument("--out", default=config.ARBITER_CHECKPOINT)
+    args = parser.parse_args(argv)
+    extract(args) if args.extract else train(args)
+
+
+if __name__ == "__main__":
+    main()
