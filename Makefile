@@ -15,12 +15,18 @@ WORKERS ?= 2
 SAVE ?=
 FILE ?=
 
+# Everything generated lives under DATA (METERLAB_DATA moves it; the scripts read the same).
+DATA := $(abspath $(or $(METERLAB_DATA),data))
+export METERLAB_DATA := $(DATA)
+CORPUS_ARGS ?=
+GRID_ARGS ?=
+
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
-STAMPS := data/stamps
+STAMPS := $(DATA)/stamps
 
-CORPUS_MANIFEST := data/corpus/manifest.csv
+CORPUS_MANIFEST := $(DATA)/corpus/manifest.csv
 ifeq ($(DATASET),corpus)
   DATASET_ARGS := --dataset corpus
   DATASET_INPUT := $(CORPUS_MANIFEST)
@@ -43,9 +49,9 @@ ARBITER_SOURCES := $(addprefix lib/meterlab/,arbiter.py mlp.py grid.py extract.p
 
 DATASET_TAG := $(STAMPS)/dataset
 WARM_STAMP := $(STAMPS)/warm
-ONSET_MLP := data/onset_mlp.pt
-ARBITER_DATA := data/arbiter_dataset/tuning.npz
-ARBITER := data/meter_arbiter.pt
+ONSET_MLP := $(DATA)/onset_mlp.pt
+ARBITER_DATA := $(DATA)/arbiter_dataset/tuning.npz
+ARBITER := $(DATA)/meter_arbiter.pt
 EVAL_STAMP := $(STAMPS)/eval
 
 .DEFAULT_GOAL := help
@@ -54,7 +60,8 @@ EVAL_STAMP := $(STAMPS)/eval
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
-	@echo "  variables: DATASET=corpus|meter2800|manifest DATA_DIR=... MANIFEST=... WORKERS=$(WORKERS) SAVE=1 FILE=..."
+	@echo "  variables: DATASET=corpus|meter2800|manifest DATA_DIR=... MANIFEST=... WORKERS=$(WORKERS)"
+	@echo "             SAVE=1 FILE=... METERLAB_DATA=... CORPUS_ARGS=... GRID_ARGS=..."
 
 install: $(INSTALLED) ## create .venv and install the pinned requirements
 
@@ -72,10 +79,10 @@ test: $(INSTALLED) ## run the test suite (the command CI runs)
 data: $(CORPUS_MANIFEST) ## build the embedded default corpus (no download)
 
 $(CORPUS_MANIFEST): $(INSTALLED) scripts/setup/make_corpus.py $(wildcard lib/meterlab/corpus/*.py)
-	$(PYTHON) scripts/setup/make_corpus.py --workers $(WORKERS)
+	$(PYTHON) scripts/setup/make_corpus.py --workers $(WORKERS) $(CORPUS_ARGS)
 
 corpus-preview: $(CORPUS_MANIFEST) ## plot one clip per class with its beats: data/corpus/preview.png
-	$(PYTHON) scripts/setup/make_corpus.py --preview data/corpus/preview.png
+	$(PYTHON) scripts/setup/make_corpus.py --preview $(DATA)/corpus/preview.png
 
 # Rewritten only when the dataset variables change, so switching datasets re-runs the chain.
 $(DATASET_TAG): FORCE
@@ -101,7 +108,7 @@ $(ARBITER_DATA): $(WARM_STAMP) $(ONSET_MLP) lib/meterlab/extract.py scripts/trai
 grid: $(ARBITER) ## train the sharpen x boost_rare grid; best by validation -> data/meter_arbiter.pt
 
 $(ARBITER): $(ARBITER_DATA) $(ARBITER_SOURCES)
-	$(PYTHON) scripts/training/grid_arbiter.py -j $(WORKERS)
+	$(PYTHON) scripts/training/grid_arbiter.py -j $(WORKERS) $(GRID_ARGS)
 	touch $@
 
 EVAL_COMMAND = $(PYTHON) scripts/eval.py $(DATASET_ARGS) --split test --limit 0 --workers $(WORKERS) $(if $(SAVE),--save)
@@ -127,5 +134,5 @@ bench: $(INSTALLED) $(DATASET_INPUT) ## per-signal cost per file and worker spee
 	$(PYTHON) scripts/bench_signals.py $(DATASET_ARGS)
 
 clean: ## remove caches, datasets made here, checkpoints and runs (never your own audio)
-	rm -rf data/corpus data/cache data/arbiter_dataset data/arbiter_grid data/runs $(STAMPS) \
-	       data/meter_arbiter.pt data/onset_mlp.pt
+	rm -rf $(DATA)/corpus $(DATA)/cache $(DATA)/arbiter_dataset $(DATA)/arbiter_grid \
+	       $(DATA)/runs $(STAMPS) $(ARBITER) $(ONSET_MLP)

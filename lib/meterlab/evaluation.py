@@ -40,14 +40,14 @@ def check_versions(predictor):
 
 def evaluate(entries, predictor, workers=1, progress=True):
     """Predict ``entries``; returns the run record (metrics, per-file results)."""
-    table, problems, reasons = score_table(entries, predictor.signals, workers,
-                                           progress=progress)
+    extraction = score_table(entries, predictor.signals, workers, progress=progress)
+    table = extraction.table
     classes = sorted(set(predictor.classes) | {entry.meter for entry in entries})
     columns = [classes.index(meter) for meter in predictor.classes]
     probabilities = np.full((len(entries), len(classes)), np.nan)
     row_of = {path: row for row, path in enumerate(table.paths)}
     scored = predictor.probabilities(table) if table.paths else np.zeros((0, len(columns)))
-    errors = dict(problems)
+    errors = dict(extraction.problems)
     files = []
     for i, entry in enumerate(entries):
         row = row_of.get(str(entry.path))
@@ -65,7 +65,7 @@ def evaluate(entries, predictor, workers=1, progress=True):
         "files": files,
         "signals": list(predictor.signals),
         "signal_coverage": table.coverage() if table.paths else {},
-        "unavailable_reasons": reasons,
+        "unavailable_reasons": extraction.unavailable_reasons,
         "signal_versions": current_versions(predictor.signals),
         "arbiter": "vote" if predictor.path is None else str(predictor.path),
         "arbiter_sha1": None if predictor.path is None else _sha1(predictor.path),

@@ -3,7 +3,9 @@
 The output records the signal versions it was made with, so a checkpoint trained on it
 can name them, and eval can refuse scores made by other signal code.
 """
+import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +14,6 @@ import numpy as np
 from . import config
 from .atomic import atomic_open, write_json
 from .cache import producer_version
-from .datasets import stable_hash
 from .engine import run_files
 from .signals import signal_module
 
@@ -37,10 +38,12 @@ class ScoreTable:
     available: np.ndarray       # (files, signals) bool
 
     def fingerprint(self):
-        """Identifies the data: files, labels and signal versions (not file order)."""
-        text = json.dumps([sorted(zip(self.song_ids, self.paths, self.meters.tolist())),
-                           sorted(self.versions.items())])
-        return f"{stable_hash(text):016x}"
+        """Identifies the data: files, labels, signal versions and the scores themselves."""
+        digest = hashlib.sha1(json.dumps([self.song_ids, self.paths, self.meters.tolist(),
+                                          sorted(self.versions.items())]).encode())
+        digest.update(np.ascontiguousarray(self.scores).tobytes())
+        digest.update(np.ascontiguousarray(self.available).tobytes())
+        return digest.hexdigest()[:16]
 
     def coverage(self):
         return dict(zip(self.signals, self.available.mean(axis=0).tolist()))
@@ -67,14 +70,31 @@ class ScoreTable:
                        arrays["available"])
 
 
-def score_table(entries, signals, workers=1, cache_root=config.CACHE_DIR, progress=True):
-    """Run the engine on ``entries``.
+@dataclass
+class Extraction:
+    """A score table plus what went wrong while making it."""
 
-    Returns the table, the per-file problems, and one reason per signal that was
-    unavailable somewhere. Unusable files (bad audio) are left out and reported; a
-    signal unavailable on a file gets zero scores and ``available=False`` there.
+    table: ScoreTable
+    #: ``(path, cause)`` for unusable files (left out) and failing signals.
+    problems: list
+    #: Signal -> one reason it was unavailable on some file.
+    unavailable_reasons: dict
+    #: Signal -> files on which it failed (an error, not a known unavailability).
+    failures: Counter
+
+    def ran_share(self):
+        """Per signal, the share of files on which it ran (scored or said unavailable)."""
+        total = max(len(self.table.paths), 1)
+        return {name: 1 - self.failures[name] / total for name in self.table.signals}
+
+
+def score_table(entries, signals, workers=1, cache_root=config.CACHE_DIR, progress=True):
+    """Run the engine on ``entries`` and collect an :class:`Extraction`.
+
+    Unusable files (bad audio) are left out and reported; a signal unavailable or
+    failing on a file gets zero scores and ``available=False`` there.
     """
-    rows, problems, reasons = [], [], {}
+    rows, problems, reasons, failures = [], [], {}, Counter()
     paths = [entry.path for entry in entries]
     for entry, result in zip(entries, run_files(paths, signals, workers, cache_root,
                                                 progress, "extract")):
@@ -83,11 +103,12 @@ def score_table(entries, signals, workers=1, cache_root=config.CACHE_DIR, progre
             continue
         for name, error in result.failed.items():
             problems.append((result.path, f"signal {name} failed: {error}"))
+            failures[name] += 1
         for name, reason in result.unavailable.items():
             reasons.setdefault(name, reason)
         rows.append((entry, result))
     table = results_table([entry for entry, _ in rows], [result for _, result in rows], signals)
-    return table, problems, reasons
+    return Extraction(table, problems, reasons, failures)
 
 
 def results_table(entries, results, signals):
@@ -106,25 +127,27 @@ def results_table(entries, results, signals):
                       scores, available)
 
 
-def check_coverage(table, unavailable_reasons, minimum=MIN_COVERAGE):
-    """Signals to keep: drop those unavailable everywhere, fail on partial coverage.
+def check_coverage(extraction, minimum=MIN_COVERAGE):
+    """Signals to keep: drop those unavailable everywhere, fail where too many failed.
 
     A signal unavailable on every file (no checkpoint installed, say) is left out with
-    its reason; one available on only some files below ``minimum`` raises
-    :class:`CoverageError`, since training on it would teach the arbiter its absence.
+    its reason. A signal that *failed* (raised an error) on more than ``1 - minimum`` of
+    the files raises :class:`CoverageError`: training on it would teach the arbiter its
+    failures. Being unavailable on some files by design (a gate) is information, kept.
     """
+    available = extraction.table.coverage()
     keep, dropped, too_low = [], {}, {}
-    for name, share in table.coverage().items():
-        if share == 0:
-            dropped[name] = unavailable_reasons.get(name, "unavailable on every file")
-        elif share < minimum:
+    for name, share in extraction.ran_share().items():
+        if share < minimum:
             too_low[name] = share
+        elif available[name] == 0:
+            dropped[name] = extraction.unavailable_reasons.get(name, "unavailable everywhere")
         else:
             keep.append(name)
     if too_low:
         listing = ", ".join(f"{name} {share:.0%}" for name, share in too_low.items())
-        raise CoverageError(f"signal coverage below {minimum:.0%}: {listing} "
-                            "(see data/cache/errors.json; --min-coverage to override)")
+        raise CoverageError(f"signals ran on too few files (minimum {minimum:.0%}): {listing} "
+                            "(see the errors above; --min-coverage to override)")
     return keep, dropped
 
 

@@ -26,18 +26,20 @@ def extract(args):
         sys.exit(f"error: --extract reads tuning data only ({', '.join(TUNING_SPLITS)}); "
                  "the test split is read by eval alone")
     signals = parse_signal_list(args.signals)
-    table, problems, reasons = score_table(cli.load_entries(args), signals, args.workers)
-    cli.report_problems(problems, "files or signals skipped")
-    print(tabulate([[name, f"{share:.1%}", reasons.get(name, "")]
-                    for name, share in table.coverage().items()],
-                   headers=["signal", "coverage", "first reason unavailable"]))
+    extraction = score_table(cli.load_entries(args), signals, args.workers)
+    cli.report_problems(extraction.problems, "files or signals skipped")
+    available = extraction.table.coverage()
+    print(tabulate([[name, f"{share:.1%}", f"{available[name]:.1%}",
+                     extraction.unavailable_reasons.get(name, "")]
+                    for name, share in extraction.ran_share().items()],
+                   headers=["signal", "ran", "available", "a reason it was unavailable"]))
     try:
-        keep, dropped = check_coverage(table, reasons, args.min_coverage)
+        keep, dropped = check_coverage(extraction, args.min_coverage)
     except CoverageError as error:
         sys.exit(f"error: {error}")
     for name, reason in dropped.items():
         print(f"left out {name}: unavailable on every file ({reason})")
-    table = select_signals(table, keep)
+    table = select_signals(extraction.table, keep)
     table.save(dataset_path(args.split))
     print(f"{len(table.paths)} files x {len(keep)} signals -> {dataset_path(args.split)}")
 
@@ -69,7 +71,7 @@ def main(argv=None):
     parser.add_argument("-w", "--workers", type=int, default=1)
     parser.add_argument("--signals", default="", help="comma-separated subset (default: all)")
     parser.add_argument("--min-coverage", type=float, default=MIN_COVERAGE,
-                        help="fail when a signal is available on fewer files than this share")
+                        help="fail when a signal ran (did not fail) on fewer files than this share")
     training = parser.add_argument_group("training (without --extract)")
     training.add_argument("--data", default=dataset_path("tuning"),
                           help="arbiter dataset to train on")

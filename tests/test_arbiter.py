@@ -1,0 +1,187 @@
+"""Arbiter training, the grid, and the guarantees around them (seeding, no test leakage)."""
+import json
+from collections import Counter
+import multiprocessing
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from meterlab import arbiter, config, grid
+from meterlab.arbiter import Arbiter, ArbiterSettings, VoteArbiter
+from meterlab.extract import CoverageError, Extraction, ScoreTable, check_coverage, \
+    select_signals
+
+CLASSES = (3, 4, 5, 7)
+
+
+def synthetic_table(n_per_class=30, seed=0, signals=("alpha", "beta")):
+    """Two noisy signals that point at the true meter more often than not."""
+    rng = np.random.default_rng(seed)
+    meters = np.repeat(CLASSES, n_per_class)
+    scores = rng.random((len(meters), len(signals), len(config.CANDIDATE_METERS))) * 0.5
+    for i, meter in enumerate(meters):
+        for j in range(len(signals)):
+            hit = meter if rng.random() < 0.8 else rng.choice(CLASSES)
+            scores[i, j, config.CANDIDATE_METERS.index(hit)] += 1.0
+    available = np.ones((len(meters), len(signals)), dtype=bool)
+    song_ids = [f"song{i:03d}" for i in range(len(meters))]
+    return ScoreTable(tuple(signals), {s: f"v-{s}" for s in signals},
+                      [f"/audio/{s}.wav" for s in song_ids], song_ids, meters,
+                      scores.astype(np.float32), available)
+
+
+def test_training_learns_and_records_what_it_needs():
+    table = synthetic_table()
+    checkpoint = arbiter.train(table, ArbiterSettings({}, epochs=80))
+    assert checkpoint["classes"] == list(CLASSES)
+    assert checkpoint["val_accuracy"] > 0.7
+    assert checkpoint["signals"] == ["alpha", "beta"]
+    assert checkpoint["versions"] == {"alpha": "v-alpha", "beta": "v-beta"}
+    assert checkpoint["n_train"] + checkpoint["n_val"] == len(table.paths)
+    predictions = Arbiter(checkpoint).probabilities(table).argmax(axis=1)
+    assert np.mean(np.asarray(CLASSES)[predictions] == table.meters) > 0.8
+
+
+def test_same_seed_gives_bit_identical_weights():
+    table = synthetic_table()
+    first = arbiter.train(table, ArbiterSettings({"alpha": 2.0}, seed=3, epochs=60))
+    second = arbiter.train(table, ArbiterSettings({"alpha": 2.0}, seed=3, epochs=60))
+    other = arbiter.train(table, ArbiterSettings({"alpha": 2.0}, seed=4, epochs=60))
+    for key, tensor in first["model"]["weights"].items():
+        assert torch.equal(tensor, second["model"]["weights"][key])
+    assert any(not torch.equal(t, other["model"]["weights"][k])
+               for k, t in first["model"]["weights"].items())
+
+
+def test_best_of_seeds_keeps_the_best_seed_not_the_last():
+    table = synthetic_table(n_per_class=12)
+    checkpoint = arbiter.train(table, ArbiterSettings({}, seed=0, n_seeds=4, epochs=40))
+    singles = [arbiter.train(table, ArbiterSettings({}, seed=s, epochs=40))["val_accuracy"]
+               for s in range(4)]
+    assert checkpoint["val_accuracy"] == max(singles)
+    assert checkpoint["hyper_parameters"]["seed"] == singles.index(max(singles))
+    assert checkpoint["val_accuracy_mean"] == pytest.approx(np.mean(singles))
+
+
+def test_checkpoint_holds_only_tuning_songs():
+    table = synthetic_table()
+    checkpoint = arbiter.train(table, ArbiterSettings({}, epochs=20))
+    assert set(checkpoint["song_ids"]) == set(table.song_ids)
+    assert checkpoint["dataset_fingerprint"] == table.fingerprint()
+
+
+def test_sharpening_changes_features_not_the_argmax():
+    scores = np.array([[[0.2, 0.5, 1.0, 0.1, 0, 0, 0, 0, 0]]], dtype=np.float32)
+    plain = arbiter.signal_features(scores, ("alpha",), {})
+    sharp = arbiter.signal_features(scores, ("alpha",), {"alpha": 2.0})
+    assert plain.argmax() == sharp.argmax() == 2
+    assert sharp[0, 1] == pytest.approx(0.25) and plain[0, 1] == pytest.approx(0.5)
+
+
+def test_vote_without_checkpoint_follows_the_signals():
+    table = synthetic_table(n_per_class=10)
+    probabilities = VoteArbiter(table.signals, CLASSES).probabilities(table)
+    assert probabilities.shape == (40, 4)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+    assert np.mean(np.asarray(CLASSES)[probabilities.argmax(axis=1)] == table.meters) > 0.7
+
+
+def test_arbiter_names_changed_signals():
+    checkpoint = arbiter.train(synthetic_table(n_per_class=8), ArbiterSettings({}, epochs=5))
+    model = Arbiter(checkpoint)
+    assert model.version_mismatches({"alpha": "v-alpha", "beta": "v-beta"}) == {}
+    assert model.version_mismatches({"alpha": "v-alpha", "beta": "new"}) == {
+        "beta": ("v-beta", "new")}
+
+
+def test_coverage_check_drops_absent_signals_and_fails_on_failing_ones():
+    table = synthetic_table(n_per_class=10, signals=("alpha", "beta", "gamma"))
+    table.available[:, 2] = False
+    table.available[:30, 1] = False          # gated off on most files: kept
+    extraction = Extraction(table, [], {"gamma": "no checkpoint"}, Counter())
+    keep, dropped = check_coverage(extraction)
+    assert keep == ["alpha", "beta"] and dropped == {"gamma": "no checkpoint"}
+    assert select_signals(table, keep).scores.shape == (40, 2, 9)
+    extraction.failures["alpha"] = 25
+    with pytest.raises(CoverageError, match="alpha 38%"):
+        check_coverage(extraction)
+
+
+def test_score_table_round_trip(tmp_path):
+    table = synthetic_table(n_per_class=5)
+    table.save(tmp_path / "tuning.npz")
+    loaded = ScoreTable.load(tmp_path / "tuning.npz")
+    np.testing.assert_array_equal(loaded.scores, table.scores)
+    assert loaded.fingerprint() == table.fingerprint()
+    meta = json.loads((tmp_path / "tuning.json").read_text())
+    assert meta["versions"] == table.versions and meta["coverage"]["alpha"] == 1.0
+
+
+POINTS = grid.grid_points(("", "alpha:2"), (1.0, 2.0))
+
+
+@pytest.fixture
+def table_path(tmp_path):
+    path = tmp_path / "tuning.npz"
+    synthetic_table(n_per_class=10).save(path)
+    return path
+
+
+def _grid(table_path, out_dir, jobs=1):
+    return grid.run_grid(POINTS, table_path, out_dir, jobs=jobs, seeds=1, epochs=30,
+                         progress=lambda message: None)
+
+
+def test_grid_trains_all_then_nothing(tmp_path, table_path):
+    results = _grid(table_path, tmp_path / "grid", jobs=2)
+    assert sorted(results) == sorted(point.name for point in POINTS)
+    assert all((tmp_path / "grid" / f"{p.name}.pt").is_file() for p in POINTS)
+    stamps = {p.name: (tmp_path / "grid" / f"{p.name}.pt").stat().st_mtime_ns for p in POINTS}
+    again = _grid(table_path, tmp_path / "grid")
+    assert again == results
+    assert stamps == {p.name: (tmp_path / "grid" / f"{p.name}.pt").stat().st_mtime_ns
+                      for p in POINTS}
+
+
+def test_grid_winner_is_best_validation_and_ties_go_to_the_simplest():
+    results = {p.name: {"val_accuracy": 0.5} for p in POINTS}
+    assert grid.winner(POINTS, results) == POINTS[0]
+    results[POINTS[2].name]["val_accuracy"] = 0.9
+    assert grid.winner(POINTS, results) == POINTS[2]
+
+
+def test_grid_retrains_when_the_data_changes(tmp_path, table_path):
+    _grid(table_path, tmp_path / "grid")
+    synthetic_table(n_per_class=10, seed=1).save(table_path)
+    fingerprint = ScoreTable.load(table_path).fingerprint()
+    pending = grid.pending(POINTS, grid.load_results(tmp_path / "grid"), fingerprint,
+                           tmp_path / "grid", 1, 30)
+    assert pending == POINTS
+
+
+def _grid_in_own_process_group(table_path, out_dir):
+    os.setpgrp()
+    _grid(table_path, out_dir, jobs=2)
+
+
+def test_grid_killed_and_resumed_gives_identical_results(tmp_path, table_path):
+    reference = _grid(table_path, tmp_path / "reference")
+    out_dir = tmp_path / "killed"
+    process = multiprocessing.get_context("fork").Process(
+        target=_grid_in_own_process_group, args=(table_path, out_dir))
+    process.start()
+    deadline = time.time() + 60
+    while not (out_dir / grid.RESULTS_FILE).is_file() and time.time() < deadline:
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.join()
+    resumed = _grid(table_path, out_dir)
+    assert resumed == reference
+    for point in POINTS:
+        a = torch.load(tmp_path / "reference" / f"{point.name}.pt", weights_only=False)
+        b = torch.load(out_dir / f"{point.name}.pt", weights_only=False)
+        assert all(torch.equal(t, b["model"]["weights"][k]) for k, t in a["model"]["weights"].items())
