@@ -1,7 +1,20 @@
-"""Shared fixtures: small audio files the tests write themselves."""
+"""Shared fixtures: small audio files the tests write themselves, and test signals.
+
+Tests never touch the user's ``data/``: ``METERLAB_DATA`` points at a temporary folder
+before ``meterlab.config`` is first imported.
+"""
+import importlib.util
+import os
+import sys
+import tempfile
+
+os.environ["METERLAB_DATA"] = tempfile.mkdtemp(prefix="meterlab-test-data-")
+
 import numpy as np
 import pytest
 import soundfile as sf
+
+from meterlab.cache import producer_version
 
 
 def click_track(duration=6.0, sample_rate=22050, bpm=120.0, beats_per_bar=4):
@@ -25,3 +38,34 @@ def write_audio(tmp_path):
         return path
 
     return write
+
+
+FAKE_SIGNAL = '''
+"""A cheap test signal: a score per meter from the audio's RMS."""
+import time
+import numpy as np
+from meterlab import config
+
+NEEDS = ()
+LIBRARIES = ("numpy",)
+DELAY = {delay}
+
+
+def scores(analysis):
+    time.sleep(DELAY)
+    rms = float(np.sqrt(np.mean(analysis.audio() ** 2)))
+    return np.full(len(config.CANDIDATE_METERS), rms * {factor}, dtype=np.float32)
+'''
+
+
+def install_signal(tmp_path, monkeypatch, name, factor=1.0, delay=0.0):
+    """Write a signal module to a file and register it, as a new signal would be."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(FAKE_SIGNAL.format(factor=factor, delay=delay))
+    module_name = f"meterlab.signals.{name}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setitem(sys.modules, module_name, module)
+    producer_version.cache_clear()
+    return module

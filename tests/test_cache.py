@@ -1,5 +1,4 @@
 """The cache and warm: invalidation, atomic writes, bad files, resumption after a kill."""
-import importlib.util
 import multiprocessing
 import os
 import signal
@@ -15,43 +14,12 @@ from meterlab.cache import Cache, producer_version
 from meterlab.engine import analyse_file
 from meterlab.warm import signal_table, warm
 from meterlab.datasets import Entry
-from tests.conftest import click_track
-
-FAKE_SIGNAL = '''
-"""A cheap test signal: a score per meter from the audio's RMS."""
-import time
-import numpy as np
-from meterlab import config
-
-NEEDS = ()
-LIBRARIES = ("numpy",)
-DELAY = {delay}
-
-
-def scores(analysis):
-    time.sleep(DELAY)
-    rms = float(np.sqrt(np.mean(analysis.audio() ** 2)))
-    return np.full(len(config.CANDIDATE_METERS), rms * {factor}, dtype=np.float32)
-'''
-
-
-def _install_signal(tmp_path, monkeypatch, name, factor=1.0, delay=0.0):
-    """Write a signal module to a file and register it, as a new signal would be."""
-    path = tmp_path / f"{name}.py"
-    path.write_text(FAKE_SIGNAL.format(factor=factor, delay=delay))
-    module_name = f"meterlab.signals.{name}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    monkeypatch.setitem(sys.modules, module_name, module)
-    producer_version.cache_clear()
-    return module
-
+from tests.conftest import click_track, install_signal
 
 @pytest.fixture
 def fake_signals(tmp_path, monkeypatch):
     for name in ("fake_a", "fake_b"):
-        _install_signal(tmp_path, monkeypatch, name)
+        install_signal(tmp_path, monkeypatch, name)
     monkeypatch.setattr(registry, "SIGNALS", ("fake_a", "fake_b"))
     yield ("fake_a", "fake_b")
     producer_version.cache_clear()
@@ -79,7 +47,7 @@ def test_second_run_is_all_hits(tmp_path, fake_signals, audio_files):
 def test_changing_one_signal_recomputes_only_that_signal(tmp_path, monkeypatch, fake_signals,
                                                          audio_files):
     analyse_file(audio_files[0], fake_signals, tmp_path / "cache")
-    _install_signal(tmp_path, monkeypatch, "fake_b", factor=2.0)   # an edit to its source
+    install_signal(tmp_path, monkeypatch, "fake_b", factor=2.0)   # an edit to its source
     result = analyse_file(audio_files[0], fake_signals, tmp_path / "cache")
     assert _computed(result) == ["fake_b"]
     assert result.cache_stats["stale"] == 1 and result.cache_stats["hit"] == 1
@@ -145,7 +113,7 @@ def _warm_in_own_process_group(entries, signals, cache_root):
 
 
 def test_warm_resumes_after_kill(tmp_path, monkeypatch, audio_files):
-    _install_signal(tmp_path, monkeypatch, "slow", delay=0.4)
+    install_signal(tmp_path, monkeypatch, "slow", delay=0.4)
     monkeypatch.setattr(registry, "SIGNALS", ("slow",))
     entries = [Entry(path, 4, "train", path.stem) for path in audio_files]
     cache_root = tmp_path / "cache"

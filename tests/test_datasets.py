@@ -118,3 +118,14 @@ def test_stratified_limit_is_deterministic_and_balanced(tmp_path):
     assert eight == stratified_limit(entries, 8)
     assert sorted(e.meter for e in eight) == [3, 3, 4, 4, 5, 5, 7, 7]
     assert stratified_limit(entries, 0) == sorted(entries)
+
+
+def test_validation_mask_keeps_songs_together_and_both_sides_nonempty():
+    from meterlab.datasets import validation_mask
+    songs = [f"song{i}" for i in range(50) for _ in range(2)]
+    mask = validation_mask(songs, 0.2, "salt")
+    assert mask[0::2] == mask[1::2]
+    assert 0.05 < sum(mask) / len(mask) < 0.4
+    for few in (["a", "b"], ["a", "a", "b"]):
+        tiny = validation_mask(few, 0.2, "salt")
+        assert any(tiny) and not all(tiny)

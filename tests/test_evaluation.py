@@ -1,0 +1,83 @@
+"""Metrics, eval runs, the baseline rule, and eval's refusal of a stale arbiter."""
+import numpy as np
+import pytest
+
+from meterlab import metrics, runs
+from meterlab import signals as registry
+from meterlab.arbiter import Arbiter, CheckpointError, VoteArbiter
+from meterlab.datasets import Entry
+from meterlab.evaluation import check_versions, evaluate
+from tests.conftest import click_track, install_signal
+
+
+def test_summary_counts_failures_as_wrong():
+    truth = [3, 3, 4, 4, 5]
+    probabilities = np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.1, 0.9, 0.0],
+                              [0.6, 0.3, 0.1], [np.nan] * 3])
+    summary = metrics.summary(truth, probabilities, [3, 4, 5])
+    assert (summary["n"], summary["correct"], summary["failed"]) == (5, 2, 1)
+    assert summary["accuracy"] == pytest.approx(0.4)
+    assert summary["per_class"] == {3: 0.5, 4: 0.5, 5: 0.0}
+    assert summary["balanced_accuracy"] == pytest.approx(1 / 3)
+    assert summary["confusion"] == [[1, 1, 0], [1, 1, 0], [0, 0, 0]]
+    assert summary["binary_3v4_n"] == 4 and summary["binary_3v4_accuracy"] == 0.5
+
+
+def test_binary_decides_between_three_and_four_only():
+    summary = metrics.summary([3, 4], np.array([[0.3, 0.2, 0.5], [0.1, 0.3, 0.6]]), [3, 4, 7])
+    assert summary["accuracy"] == 0.0 and summary["binary_3v4_accuracy"] == 1.0
+
+
+def _run(correct_paths, all_paths, split="test"):
+    return {"split": split, "files": [
+        {"path": p, "meter": 4, "predicted": 4 if p in correct_paths else 3} for p in all_paths],
+        "metrics": {"accuracy": len(correct_paths) / len(all_paths)}}
+
+
+def test_baseline_is_replaced_only_by_a_better_run_on_the_same_files(tmp_path):
+    files = ["a", "b", "c", "d"]
+    assert runs.save_baseline(_run({"a", "b"}, files), tmp_path)[0]
+    saved, reason = runs.save_baseline(_run({"a"}, files), tmp_path)
+    assert not saved and "does not beat" in reason
+    saved, reason = runs.save_baseline(_run({"a", "b", "c"}, files, split="tuning"), tmp_path)
+    assert not saved and "another split or file set" in reason
+    better = _run({"b", "c", "d"}, files)
+    comparison = runs.compare(better, runs.load_baseline(tmp_path))
+    assert comparison["improved"] == ["c", "d"] and comparison["regressed"] == ["a"]
+    assert runs.save_baseline(better, tmp_path)[0]
+    assert runs.load_baseline(tmp_path)["metrics"]["accuracy"] == 0.75
+
+
+def test_run_is_saved_with_a_confusion_plot(tmp_path):
+    run = {"split": "test", "dataset": "corpus", "files": [],
+           "metrics": metrics.summary([3, 4], np.eye(2), [3, 4])}
+    path = runs.save_run(run, tmp_path)
+    png = path.with_name(path.stem + "-confusion.png")
+    assert path.is_file() and png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_eval_lists_bad_files_and_keeps_them_in_the_denominator(tmp_path, monkeypatch,
+                                                                write_audio):
+    install_signal(tmp_path, monkeypatch, "fake_eval")
+    monkeypatch.setattr(registry, "SIGNALS", ("fake_eval",))
+    good = write_audio("good.wav", click_track())
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    entries = [Entry(good, 4, "test", "good"), Entry(empty, 3, "test", "empty")]
+    run = evaluate(entries, VoteArbiter(("fake_eval",), (3, 4)), progress=False,
+                   cache_root=tmp_path / "cache")
+    assert run["metrics"]["n"] == 2 and run["metrics"]["failed"] == 1
+    failed = [record for record in run["files"] if record["error"]]
+    assert len(failed) == 1 and "empty.wav" in failed[0]["error"] and "empty" in failed[0]["error"]
+
+
+def test_eval_refuses_an_arbiter_trained_on_other_signal_code(tmp_path, monkeypatch):
+    install_signal(tmp_path, monkeypatch, "fake_eval")
+    monkeypatch.setattr(registry, "SIGNALS", ("fake_eval",))
+    from tests.test_arbiter import synthetic_table
+    from meterlab import arbiter
+    table = synthetic_table(n_per_class=4, signals=("fake_eval",))
+    checkpoint = arbiter.train(table, arbiter.ArbiterSettings({}, epochs=3))
+    predictor = Arbiter(checkpoint, path=tmp_path / "arbiter.pt")
+    with pytest.raises(CheckpointError, match="fake_eval"):
+        check_versions(predictor)
