@@ -56,7 +56,7 @@ EVAL_STAMP := $(STAMPS)/eval
 
 .DEFAULT_GOAL := help
 .PHONY: help install test data corpus-preview warm onset-mlp extract grid eval smoke predict \
-	bench all clean FORCE
+	results bench all clean FORCE
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -122,6 +122,9 @@ $(EVAL_STAMP): $(ARBITER) $(WARM_STAMP) scripts/eval.py $(addprefix lib/meterlab
 	touch $@
 
 all: $(EVAL_STAMP) ## the whole chain; a second run does nothing
+
+results: $(EVAL_STAMP) ## write the README's results section from the latest test run
+	$(PYTHON) scripts/report_results.py
 
 smoke: $(INSTALLED) $(DATASET_INPUT) ## a fast end-to-end check: 3 test files, 1 worker
 	$(PYTHON) scripts/eval.py $(DATASET_ARGS) --limit 3 --workers 1

@@ -90,3 +90,32 @@ def plot_confusion(summary, path, title=""):
     with atomic_open(path) as stream:
         figure.savefig(stream, format="png", dpi=120)
     plt.close(figure)
+
+
+def latest_run(runs_dir=config.RUNS_DIR, split="test"):
+    """The newest saved run on ``split`` (run files sort by their timestamp names)."""
+    for path in sorted(Path(runs_dir).glob("2*.json"), reverse=True):
+        run = json.loads(path.read_text())
+        if run.get("split") == split:
+            return path, run
+    return None, None
+
+
+def markdown_summary(run, source):
+    """The accuracy tables of a run, in Markdown, naming the run file they came from."""
+    from tabulate import tabulate
+
+    summary = run["metrics"]
+    lines = [f"Eval of `{run['arbiter']}` on the {run.get('dataset', '')} {run['split']} split "
+             f"(`{Path(source).name}`):", ""]
+    overall = [["accuracy", f"{summary['correct']}/{summary['n']} ({summary['accuracy']:.1%})"],
+               ["balanced accuracy", f"{summary['balanced_accuracy']:.1%}"]]
+    if "binary_3v4_accuracy" in summary:
+        overall.append(["binary 3 vs 4", f"{summary['binary_3v4_accuracy']:.1%} "
+                                         f"of {summary['binary_3v4_n']}"])
+    overall.append(["failed files", str(summary["failed"])])
+    lines += [tabulate(overall, headers=["", ""], tablefmt="github"), ""]
+    lines += [tabulate([[meter, f"{accuracy:.1%}"] for meter, accuracy in
+                        sorted(summary["per_class"].items(), key=lambda kv: int(kv[0]))],
+                       headers=["meter", "accuracy"], tablefmt="github")]
+    return "\n".join(lines)
