@@ -1,0 +1,50 @@
+"""The onset MLP's meter probabilities (out of fold for its own training files).
+
+See :mod:`meterlab.onset_mlp` for why training files get out-of-fold scores. The
+checkpoint is the model file, so retraining invalidates exactly this signal's cache.
+"""
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .. import config, onset_mlp
+from ..analysis import Unavailable
+from ..cache import producer_version
+
+NEEDS = ("onset_features",)
+LIBRARIES = ("torch",)
+
+
+def model_file():
+    """The checkpoint path, read from :mod:`config` at call time (tests repoint it)."""
+    return Path(config.ONSET_MLP_CHECKPOINT)
+
+
+@lru_cache(maxsize=2)
+def _checkpoint(path, modified_ns, size):
+    """The checkpoint, once per process and version (mtime and size are only cache keys)."""
+    return onset_mlp.load(path)
+
+
+def _current_checkpoint():
+    path = model_file()
+    if not path.is_file():
+        raise Unavailable(f"no onset MLP model at {path}: run `make onset-mlp`")
+    stat = path.stat()
+    checkpoint = _checkpoint(str(path), stat.st_mtime_ns, stat.st_size)
+    features_now = producer_version("meterlab.analyses.onset_features")
+    if checkpoint["feature_version"] != features_now:
+        raise Unavailable(f"onset MLP model at {path} was trained on another version of "
+                          "onset_features: run `make onset-mlp`")
+    return checkpoint
+
+
+def scores(analysis):
+    checkpoint = _current_checkpoint()
+    features = analysis["onset_features"]["features"]
+    probabilities = onset_mlp.predict(checkpoint, features, analysis.key)
+    result = np.zeros(len(config.CANDIDATE_METERS), dtype=np.float32)
+    for meter, probability in zip(checkpoint["classes"], probabilities):
+        result[config.CANDIDATE_METERS.index(meter)] = probability
+    return result

@@ -1,0 +1,119 @@
+"""Train the onset MLP signal's checkpoint (full model + song-fold models) on tuning files.
+
+    python scripts/training/train_onset_mlp.py --workers 2
+
+Features come through the cache, so re-training after a change to the model code
+recomputes nothing. The test split is never read.
+"""
+import argparse
+import sys
+import time
+from multiprocessing import get_context
+
+import numpy as np
+import torch
+from tabulate import tabulate
+from tqdm import tqdm
+
+from meterlab import cli, config, onset_mlp
+from meterlab.analysis import FileAnalysis, Unavailable
+from meterlab.audio import AudioError
+from meterlab.cache import Cache, producer_version
+from meterlab.datasets import SPLIT_GROUPS
+
+FEATURES = "onset_features"
+
+
+def file_features(path):
+    """``(features, audio key, problem, seconds)`` of one file; features None if unusable.
+
+    ``seconds`` is the time spent computing onset_features itself (0 from the cache).
+    """
+    try:
+        analysis = FileAnalysis(path, Cache(config.CACHE_DIR))
+        features = analysis[FEATURES]["features"]
+    except (AudioError, OSError, Unavailable) as error:
+        return None, None, str(error), 0.0
+    return features, analysis.key, None, analysis.timings.get(FEATURES, 0.0)
+
+
+def all_features(paths, workers):
+    """:func:`file_features` of every path, in input order, with ``workers`` processes."""
+    bar = tqdm(total=len(paths), desc=FEATURES, unit="file")
+    results = []
+    try:
+        if workers <= 1:
+            for path in paths:
+                results.append(file_features(path))
+                bar.update()
+        else:
+            with get_context("fork").Pool(workers) as pool:
+                for result in pool.imap(file_features, paths):
+                    results.append(result)
+                    bar.update()
+    finally:
+        bar.close()
+    return results
+
+
+def refuse_test_split(split):
+    """Training must never read the test split, even as part of ``all``."""
+    if "test" in SPLIT_GROUPS.get(split, ()):
+        sys.exit(f"error: --split {split} includes the test split, which training never "
+                 "reads; use tuning, train or val")
+
+
+def report(checkpoint):
+    """Table of each model's size, early-stopping epoch and accuracies."""
+    rows = [[f"fold {index}", model["n_train"], model["n_val"], model["best_epoch"],
+             model["val_accuracy"], model["held_out_accuracy"]]
+            for index, model in enumerate(checkpoint["folds"])]
+    full = checkpoint["full"]
+    rows.append(["full", full["n_train"], full["n_val"], full["best_epoch"],
+                 full["val_accuracy"], None])
+    return tabulate(rows, floatfmt=".3f", missingval="-", headers=[
+        "model", "train files", "val files", "best epoch", "val accuracy",
+        "held-out fold accuracy"])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    cli.add_dataset_arguments(parser)
+    parser.add_argument("-w", "--workers", type=int, default=1, help="worker processes")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--folds", type=int, default=5, help="song folds for out-of-fold scores")
+    parser.add_argument("--out", type=str, default=str(config.ONSET_MLP_CHECKPOINT),
+                        help=f"checkpoint path (default: {config.ONSET_MLP_CHECKPOINT})")
+    args = parser.parse_args(argv)
+    refuse_test_split(args.split)
+
+    entries = cli.load_entries(args)
+    start = time.perf_counter()
+    results = all_features([entry.path for entry in entries], args.workers)
+    elapsed = time.perf_counter() - start
+    kept = [(entry, result) for entry, result in zip(entries, results) if result[0] is not None]
+    for entry, (_, _, problem, _) in zip(entries, results):
+        if problem is not None:
+            print(f"skipped {entry.path}: {problem}", file=sys.stderr)
+    if not kept:
+        sys.exit("error: no usable files")
+    computed = [seconds for _, (_, _, _, seconds) in kept if seconds > 0]
+    print(f"{len(kept)} files ({len(entries) - len(kept)} skipped) in {elapsed:.1f} s; "
+          f"{FEATURES} computed for {len(computed)}"
+          + (f", {np.mean(computed):.3f} s/file of its own" if computed else ""))
+
+    torch.set_num_threads(1)  # bit-identical weights for a seed
+    classes = sorted({entry.meter for entry, _ in kept})
+    checkpoint = onset_mlp.train(
+        np.stack([result[0] for _, result in kept]), [entry.meter for entry, _ in kept],
+        [entry.song_id for entry, _ in kept], [result[1] for _, result in kept], classes,
+        args.seed, args.folds, feature_version=producer_version(f"meterlab.analyses.{FEATURES}"))
+    onset_mlp.save(checkpoint, args.out)
+    print(report(checkpoint))
+    print(f"classes {classes}; checkpoint written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
