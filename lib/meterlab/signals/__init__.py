@@ -11,6 +11,12 @@ import importlib
 
 SIGNALS = (
     "madmom",
+    "bar_tracking",
+    "autocorr",
+    "hcdf",
+    "beatnet",
+    "beat_this",
+    "onset_mlp",
 )
 
 

@@ -1,0 +1,103 @@
+"""Harmonic change every ``k`` beats: Harte's harmonic change detection function (HCDF).
+
+Chords tend to change on downbeats and hold through the bar, so the beats where
+harmony moves recur with the bar's period. Following Harte, Sandler and Gasser (2006),
+chroma is projected onto the 6-D tonal centroid (tonnetz), smoothed, and the HCDF is
+the Euclidean distance between the centroids just before and just after each frame.
+Taking its peak around each beat gives one harmonic-change value per beat.
+
+For a meter ``k`` the beats are split into ``k`` phases (beat index mod ``k``); the
+score is how far the phase with the most change stands above the other phases,
+relative to the mean change. Multiples of the true bar (12 for 4) dilute the best
+phase's contrast with other downbeat phases, and divisors (2 for 4) mix downbeats with
+mid-bar beats, so both score below the true bar. The contrast a random beat sequence
+would reach (larger for long bars, whose phases have few beats) is subtracted, and a
+bar that does not fit twice into the beats gets no score.
+"""
+import librosa
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+
+from .. import config
+from ..analysis import Unavailable
+
+NEEDS = ("beats", "chroma")
+LIBRARIES = ("librosa", "scipy")
+
+#: Fewer beats than this hold less than two bars of 4: no usable phase statistics.
+MIN_BEATS = 8
+#: Gaussian smoothing (sigma) of the tonal centroid, in beat periods: enough to ignore
+#: the notes and arpeggios within a chord. Tuned on the training split (0.125-1 tried).
+SMOOTHING_BEATS = 0.5
+#: Each beat's change is the HCDF peak within this many beat periods either side: room
+#: for the beat tracker's timing error without reaching the neighbouring beats' changes
+#: (0-0.5 tried on the training split).
+BEAT_WINDOW = 0.1
+#: Shuffles of the per-beat changes that estimate the contrast of an unstructured
+#: sequence; the generator is seeded, so a file always gets the same scores.
+NULL_SHUFFLES = 32
+
+
+def tonal_centroid(chroma):
+    """6-D tonal centroid per frame; silent frames (zero chroma) sit at the origin."""
+    return np.nan_to_num(librosa.feature.tonnetz(chroma=chroma))
+
+
+def harmonic_change(chroma, smoothing_frames):
+    """HCDF: distance between the smoothed centroids one frame before and after."""
+    centroid = gaussian_filter1d(tonal_centroid(chroma), smoothing_frames, axis=1)
+    padded = np.pad(centroid, ((0, 0), (1, 1)), mode="edge")
+    return np.linalg.norm(padded[:, 2:] - padded[:, :-2], axis=0)
+
+
+def per_beat_change(change, beat_frames, window_frames):
+    """The HCDF's peak within ``window_frames`` of each beat."""
+    window = max(int(round(window_frames)), 1)
+    return np.array([
+        change[max(frame - window, 0):frame + window + 1].max() for frame in beat_frames
+    ])
+
+
+def phase_contrast(values, meter):
+    """Best phase's mean minus the mean of the other phases' means, for a bar of ``meter``."""
+    means = np.array([values[phase::meter].mean() for phase in range(meter)])
+    best = int(np.argmax(means))
+    return means[best] - np.delete(means, best).mean()
+
+
+def contrast_above_chance(values, meter, shuffles):
+    """Phase contrast minus its mean over ``shuffles``; 0 if the bar does not fit twice."""
+    if len(values) < 2 * meter:
+        return 0.0
+    chance = np.mean([phase_contrast(shuffled, meter) for shuffled in shuffles])
+    return max(phase_contrast(values, meter) - chance, 0.0)
+
+
+def meter_contrasts(values, meters=config.CANDIDATE_METERS):
+    """Phase contrast above the shuffled-sequence baseline, relative to the mean change.
+
+    Returns
+    -------
+    np.ndarray
+        Non-negative, one per meter; zero where the contrast is no better than chance
+        or the bar does not fit twice into ``values``.
+    """
+    scale = values.mean()
+    if scale <= 0:
+        raise Unavailable("no harmonic change at any beat")
+    rng = np.random.default_rng(0)
+    shuffles = [rng.permutation(values) for _ in range(NULL_SHUFFLES)]
+    return np.array([contrast_above_chance(values, meter, shuffles) for meter in meters]) / scale
+
+
+def scores(analysis):
+    times = np.asarray(analysis["beats"]["times"])
+    if len(times) < MIN_BEATS:
+        raise Unavailable(f"only {len(times)} beats (need {MIN_BEATS})")
+    shared = analysis["chroma"]
+    fps = float(shared["fps"])
+    period_frames = float(np.median(np.diff(times))) * fps
+    change = harmonic_change(shared["chroma"], SMOOTHING_BEATS * period_frames)
+    beat_frames = np.minimum(np.round(times * fps).astype(int), len(change) - 1)
+    values = per_beat_change(change, beat_frames, BEAT_WINDOW * period_frames)
+    return meter_contrasts(values).astype(np.float32)
