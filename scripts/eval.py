@@ -9,8 +9,7 @@ import sys
 from tabulate import tabulate
 
 from meterlab import cli, config, runs
-from meterlab.arbiter import CheckpointError
-from meterlab.evaluation import check_versions, evaluate, load_predictor
+from meterlab.evaluation import evaluate
 
 DEFAULT_LIMIT = 20
 
@@ -28,11 +27,7 @@ def main(argv=None):
                         help="make this run the baseline if it beats the saved one")
     args = parser.parse_args(argv)
 
-    try:
-        predictor = load_predictor(args.checkpoint)
-        check_versions(predictor)
-    except CheckpointError as error:
-        sys.exit(f"error: {error}")
+    predictor = cli.load_checked_predictor(args.checkpoint)
     entries = cli.load_entries(args)
     run = evaluate(entries, predictor, args.workers)
     run.update(split=args.split, dataset=args.dataset, limit=args.limit,

@@ -9,11 +9,9 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-from meterlab import config
-from meterlab.arbiter import CheckpointError
+from meterlab import cli, config
 from meterlab.datasets import Entry, song_id_from_path
 from meterlab.engine import analyse_file
-from meterlab.evaluation import check_versions, load_predictor
 from meterlab.extract import results_table
 
 
@@ -23,11 +21,7 @@ def main(argv=None):
     parser.add_argument("file", type=Path)
     parser.add_argument("--checkpoint", default=None)
     args = parser.parse_args(argv)
-    try:
-        predictor = load_predictor(args.checkpoint)
-        check_versions(predictor)
-    except CheckpointError as error:
-        sys.exit(f"error: {error}")
+    predictor = cli.load_checked_predictor(args.checkpoint)
 
     result = analyse_file(args.file, predictor.signals)
     if result.error:

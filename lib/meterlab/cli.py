@@ -49,3 +49,16 @@ def report_problems(problems, title):
         print(f"{title} ({len(problems)}):", file=sys.stderr)
         for where, cause in problems:
             print(f"  {where}: {cause}", file=sys.stderr)
+
+
+def load_checked_predictor(checkpoint=None):
+    """The arbiter (or the vote) for eval/predict; exits with the reason when unusable."""
+    from .arbiter import CheckpointError
+    from .evaluation import check_versions, load_predictor
+
+    try:
+        predictor = load_predictor(checkpoint)
+        check_versions(predictor)
+    except CheckpointError as error:
+        sys.exit(f"error: {error}")
+    return predictor

@@ -106,7 +106,7 @@ def markdown_summary(run, source):
     from tabulate import tabulate
 
     summary = run["metrics"]
-    lines = [f"Eval of `{run['arbiter']}` on the {run.get('dataset', '')} {run['split']} split "
+    lines = [f"Eval of `{Path(run['arbiter']).name}` on the {run.get('dataset', '')} {run['split']} split "
              f"(`{Path(source).name}`):", ""]
     overall = [["accuracy", f"{summary['correct']}/{summary['n']} ({summary['accuracy']:.1%})"],
                ["balanced accuracy", f"{summary['balanced_accuracy']:.1%}"]]
