@@ -64,8 +64,15 @@ def print_report(run):
                    headers=["confusion"] + [f"pred {meter}" for meter in classes]))
     print()
     coverage = run["signal_coverage"]
-    print(tabulate([[name, f"{coverage.get(name, 0):.0%}", run["unavailable_reasons"].get(name, "")]
-                    for name in run["signals"]], headers=["signal", "available", "reason if not"]))
+    alone = run["per_signal"]
+    print(tabulate([[name, f"{coverage.get(name, 0):.0%}"]
+                    + ([f"{alone[name]['accuracy']:.1%}"]
+                       + [f"{alone[name]['per_class'].get(m, float('nan')):.0%}" for m in classes]
+                       if name in alone else [""] * (len(classes) + 1))
+                    + [run["unavailable_reasons"].get(name, "")]
+                    for name in run["signals"]],
+                   headers=["signal", "available", "alone: accuracy"]
+                   + [f"alone: {m}" for m in classes] + ["reason if unavailable"]))
     failures = [record for record in run["files"] if record["error"]]
     for record in failures:
         print(f"failed: {record['error']}", file=sys.stderr)

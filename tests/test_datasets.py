@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import numpy as np
+
 import pytest
 
 from meterlab.datasets import (
@@ -129,3 +131,13 @@ def test_validation_mask_keeps_songs_together_and_both_sides_nonempty():
     for few in (["a", "b"], ["a", "a", "b"]):
         tiny = validation_mask(few, 0.2, "salt")
         assert any(tiny) and not all(tiny)
+
+
+def test_song_folds_are_balanced_grouped_and_never_empty():
+    from meterlab.datasets import song_folds
+    songs = [f"s{i}" for i in range(7) for _ in range(3)]
+    folds = song_folds(songs, 5, "salt")
+    assert sorted(folds) == sorted(set(songs))
+    sizes = np.bincount(list(folds.values()), minlength=5)
+    assert sizes.min() >= 1 and sizes.max() - sizes.min() <= 1
+    assert folds == song_folds(list(reversed(songs)), 5, "salt")

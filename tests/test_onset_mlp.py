@@ -11,7 +11,7 @@ from meterlab import config, onset_mlp
 from meterlab.analyses import onset_features
 from meterlab.analysis import FileAnalysis
 from meterlab.cache import Cache, file_digest, producer_version
-from meterlab.datasets import song_fold
+from meterlab.datasets import song_folds
 from meterlab.engine import analyse_file
 from meterlab.mlp import TrainSettings
 from tests.conftest import click_track
@@ -50,9 +50,10 @@ def checkpoint():
 def test_training_file_scored_by_the_fold_model_that_never_saw_its_song(checkpoint):
     x, _, songs, keys = synthetic()
     full_probabilities = onset_mlp.probabilities(checkpoint["full"], x[0])[0]
+    fold_of_song = song_folds(songs, N_FOLDS, onset_mlp.FOLD_SALT)
     for features, song, key in zip(x[:8], songs, keys):
         name, entry = onset_mlp.model_for(checkpoint, key)
-        fold = song_fold(song, N_FOLDS, onset_mlp.FOLD_SALT)
+        fold = fold_of_song[song]
         assert name == f"fold {fold}" and entry is checkpoint["folds"][fold]
         assert entry is not checkpoint["full"]
         expected = onset_mlp.probabilities(entry, features)[0]

@@ -241,9 +241,14 @@ class DatasetConfig:
         return dataset
 
 
-def song_fold(song_id, n_folds, salt):
-    """Fold of a song for K-fold cross-fitting: every segment of a song in one fold."""
-    return stable_hash(f"{salt}:{song_id}") % n_folds
+def song_folds(song_ids, n_folds, salt):
+    """``{song: fold}`` for K-fold cross-fitting: every segment of a song in one fold.
+
+    Songs are ranked by a salted hash and dealt round-robin, so folds differ in size by
+    at most one song and none is empty while there are at least ``n_folds`` songs.
+    """
+    ranked = sorted(set(song_ids), key=lambda song: (stable_hash(f"{salt}:{song}"), song))
+    return {song: rank % n_folds for rank, song in enumerate(ranked)}
 
 
 def validation_mask(song_ids, fraction, salt):

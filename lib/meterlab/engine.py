@@ -4,6 +4,7 @@ Results come back in the order of the input files whatever the worker timing, so
 split, dataset and table built from them is deterministic.
 """
 import os
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -73,7 +74,12 @@ def analyse_file(path, signals=SIGNALS, cache_root=config.CACHE_DIR):
 
 
 def _init_worker():
-    """One BLAS/torch thread per worker: N workers then use N cores, not N x cores."""
+    """One BLAS/torch thread per worker: N workers then use N cores, not N x cores.
+
+    Also silences madmom's warning about its own bundled GRU models, which it prints on
+    every model load and which no user can act on.
+    """
+    warnings.filterwarnings("ignore", message="Please update your GRU models")
     os.environ["OMP_NUM_THREADS"] = "1"
     import torch
 

@@ -62,6 +62,9 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
         })
     return {
         "metrics": metrics.summary([e.meter for e in entries], probabilities, classes),
+        "per_signal": {name: metrics.summary(table.meters, signal_votes(table, j, classes),
+                                             classes)
+                       for j, name in enumerate(table.signals)},
         "files": files,
         "signals": list(predictor.signals),
         "signal_coverage": table.coverage() if table.paths else {},
@@ -70,6 +73,15 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
         "arbiter": "vote" if predictor.path is None else str(predictor.path),
         "arbiter_sha1": None if predictor.path is None else _sha1(predictor.path),
     }
+
+
+def signal_votes(table, index, classes):
+    """One signal's scores over ``classes`` as its own prediction (NaN where unavailable),
+    to report how each signal does alone next to the arbiter."""
+    columns = [config.CANDIDATE_METERS.index(meter) for meter in classes]
+    votes = table.scores[:, index][:, columns].astype(np.float64)
+    votes[~table.available[:, index]] = np.nan
+    return votes
 
 
 def _sha1(path):

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .atomic import atomic_open
-from .datasets import song_fold, validation_mask
+from .datasets import song_folds, validation_mask
 from .mlp import MLPClassifier, TrainSettings, class_weights, fit_standardiser, train_classifier
 
 FORMAT = 1
@@ -48,13 +48,12 @@ def train(features, meters, song_ids, audio_keys, classes, seed, n_folds=5,
     x = np.asarray(features, dtype=np.float32)
     y = _class_indices(meters, classes)
     folds = _row_folds(song_ids, audio_keys, n_folds)
-    validation = np.asarray(validation_mask(song_ids, VALIDATION_FRACTION, VALIDATION_SALT))
     everything = np.ones(len(x), dtype=bool)
-    full = _fit(x, y, everything, validation, len(classes), seed, settings)
+    full = _fit(x, y, everything, song_ids, len(classes), seed, settings)
     fold_models = []
     for fold in range(n_folds):
         held_out = folds == fold
-        model = _fit(x, y, ~held_out, validation, len(classes), seed + 1 + fold, settings)
+        model = _fit(x, y, ~held_out, song_ids, len(classes), seed + 1 + fold, settings)
         model["held_out_accuracy"] = _accuracy(model, x[held_out], y[held_out])
         fold_models.append(model)
     return {
@@ -83,9 +82,10 @@ def _row_folds(song_ids, audio_keys, n_folds):
     The same audio under two song ids (a duplicate in a dataset) must sit in one fold,
     or a fold model would have trained on the very audio it scores out of fold.
     """
+    fold_of_song = song_folds(song_ids, n_folds, FOLD_SALT)
     fold_of_key = {}
     for song_id, key in zip(song_ids, audio_keys):
-        fold_of_key.setdefault(key, song_fold(song_id, n_folds, FOLD_SALT))
+        fold_of_key.setdefault(key, fold_of_song[song_id])
     folds = np.array([fold_of_key[key] for key in audio_keys], dtype=np.int64)
     empty = sorted(set(range(n_folds)) - set(folds.tolist()))
     if empty:
@@ -93,12 +93,16 @@ def _row_folds(song_ids, audio_keys, n_folds):
     return folds
 
 
-def _fit(x, y, rows, validation, n_classes, seed, settings):
+def _fit(x, y, rows, song_ids, n_classes, seed, settings):
     """One model on ``rows``, early-stopped on their validation songs, as a checkpoint entry.
 
-    The standardiser is fitted on the model's own training rows, so a fold model carries
-    no statistic of the songs it is held out from.
+    The validation songs are drawn (by hash) from the model's own rows, so every model,
+    however few songs it has, holds some out. The standardiser is fitted on the model's
+    own training rows, so a fold model carries no statistic of the songs held out from it.
     """
+    validation = np.zeros(len(rows), dtype=bool)
+    validation[rows] = validation_mask([song_ids[i] for i in np.flatnonzero(rows)],
+                                       VALIDATION_FRACTION, VALIDATION_SALT)
     train_rows, val_rows = rows & ~validation, rows & validation
     if not val_rows.any() or not train_rows.any():
         raise ValueError(f"{rows.sum()} files give no early-stopping validation songs: "
