@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from . import config
@@ -81,6 +82,7 @@ def _init_worker():
     """
     warnings.filterwarnings("ignore", message="Please update your GRU models")
     os.environ["OMP_NUM_THREADS"] = "1"
+    threadpool_limits(1)        # numpy's BLAS pool already exists: the variable is too late
     import torch
 
     torch.set_num_threads(1)
