@@ -7,6 +7,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+from pathlib import Path
 
 os.environ["METERLAB_DATA"] = tempfile.mkdtemp(prefix="meterlab-test-data-")
 
@@ -15,6 +16,18 @@ import pytest
 import soundfile as sf
 
 from meterlab.cache import producer_version
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def load_script(relative_path):
+    """A script under ``scripts/`` as a module, so a test can call its ``main``."""
+    path = REPO / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def click_track(duration=6.0, sample_rate=22050, bpm=120.0, beats_per_bar=4):

@@ -12,6 +12,7 @@ import torch
 
 from meterlab import arbiter, config, grid
 from meterlab.arbiter import Arbiter, ArbiterSettings, VoteArbiter
+from tests.conftest import load_script
 from meterlab.extract import CoverageError, Extraction, ScoreTable, check_coverage, \
     select_signals
 
@@ -185,3 +186,10 @@ def test_grid_killed_and_resumed_gives_identical_results(tmp_path, table_path):
         a = torch.load(tmp_path / "reference" / f"{point.name}.pt", weights_only=False)
         b = torch.load(out_dir / f"{point.name}.pt", weights_only=False)
         assert all(torch.equal(t, b["model"]["weights"][k]) for k, t in a["model"]["weights"].items())
+
+
+@pytest.mark.parametrize("split", ["test", "all"])
+def test_extraction_refuses_to_read_the_test_split(split):
+    train_arbiter = load_script("scripts/training/train_arbiter.py")
+    with pytest.raises(SystemExit, match="only eval reads"):
+        train_arbiter.main(["--extract", "--split", split])

@@ -112,10 +112,12 @@ def _warm_in_own_process_group(entries, signals, cache_root):
     warm(entries, signals, workers=2, cache_root=cache_root, progress=False)
 
 
-def test_warm_resumes_after_kill(tmp_path, monkeypatch, audio_files):
+def test_warm_resumes_after_kill(tmp_path, monkeypatch, write_audio):
     install_signal(tmp_path, monkeypatch, "slow", delay=0.4)
     monkeypatch.setattr(registry, "SIGNALS", ("slow",))
-    entries = [Entry(path, 4, "train", path.stem) for path in audio_files]
+    paths = [write_audio(f"song{i}.wav", click_track(duration=4.0, bpm=90 + 5 * i))
+             for i in range(10)]                  # five rounds of two workers: time to kill
+    entries = [Entry(path, 4, "train", path.stem) for path in paths]
     cache_root = tmp_path / "cache"
     worker = multiprocessing.get_context("fork").Process(
         target=_warm_in_own_process_group, args=(entries, ("slow",), cache_root))
@@ -132,4 +134,7 @@ def test_warm_resumes_after_kill(tmp_path, monkeypatch, audio_files):
     assert row[1] + row[2] == len(entries)
     assert row[2] >= done_before - 1       # a kill can land after a rename, before the count
     assert all(result.scores["slow"].shape == (9,) for result in results)
-    assert not list(cache_root.rglob(".tmp-*"))
+    entries_after = sorted(cache_root.rglob("*.npz"))
+    assert len(entries_after) == len(entries)      # a killed write's temp file is no entry
+    again = warm(entries, ("slow",), cache_root=cache_root, progress=False)
+    assert signal_table(again, ("slow",))[0][1:3] == [0, len(entries)]

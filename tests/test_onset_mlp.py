@@ -1,6 +1,4 @@
 """The onset MLP: out-of-fold scores for training files, determinism, checkpoints, signal."""
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,12 +12,11 @@ from meterlab.cache import Cache, file_digest, producer_version
 from meterlab.datasets import song_folds
 from meterlab.engine import analyse_file
 from meterlab.mlp import TrainSettings
-from tests.conftest import click_track
+from tests.conftest import click_track, load_script
 
 CLASSES = (3, 4, 5, 7)
 FAST = TrainSettings(epochs=60, patience=15)
 N_FOLDS = 4
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "training" / "train_onset_mlp.py"
 
 
 def synthetic(n_files=96, n_features=onset_features.N_FEATURES, seed=0):
@@ -192,8 +189,6 @@ def test_signal_refuses_a_model_trained_on_other_features(waltz, checkpoint_path
 
 @pytest.mark.parametrize("split", ["test", "all"])
 def test_training_script_refuses_the_test_split(split, capsys):
-    spec = importlib.util.spec_from_file_location("train_onset_mlp", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script("scripts/training/train_onset_mlp.py")
     with pytest.raises(SystemExit, match="test split"):
         script.main(["--split", split])

@@ -3,7 +3,7 @@ import sys
 from pathlib import Path
 
 from . import config
-from .datasets import DATASET_KINDS, DatasetConfig, DatasetError
+from .datasets import DATASET_KINDS, SPLIT_GROUPS, DatasetConfig, DatasetError
 
 
 def add_dataset_arguments(parser, default_split="tuning"):
@@ -62,3 +62,10 @@ def load_checked_predictor(checkpoint=None):
     except CheckpointError as error:
         sys.exit(f"error: {error}")
     return predictor
+
+
+def require_tuning_split(split):
+    """Exit unless ``split`` excludes the test split: only eval may read it."""
+    if "test" in SPLIT_GROUPS.get(split, ("test",)):
+        sys.exit(f"error: --split {split} includes the test split, which only eval reads; "
+                 "use tuning, train or val")

@@ -92,21 +92,30 @@ def _analyse_job(job):
     return analyse_file(*job)
 
 
-def run_files(paths, signals=SIGNALS, workers=1, cache_root=config.CACHE_DIR,
-              progress=True, description="analysing"):
-    """Yield a :class:`FileResult` per path, in input order, using ``workers`` processes."""
-    jobs = [(path, tuple(signals), cache_root) for path in paths]
+def map_files(function, jobs, workers=1, progress=True, description=""):
+    """Yield ``function(job)`` for every job, in input order, using ``workers`` processes.
+
+    Workers are forked (models already loaded here are shared) and limited to one
+    thread each; a progress bar counts finished jobs.
+    """
     bar = tqdm(total=len(jobs), desc=description, unit="file", disable=not progress)
     try:
         if workers <= 1:
             _init_worker()
             for job in jobs:
-                yield _analyse_job(job)
+                yield function(job)
                 bar.update()
             return
         with get_context("fork").Pool(workers, initializer=_init_worker) as pool:
-            for result in pool.imap(_analyse_job, jobs):
+            for result in pool.imap(function, jobs):
                 yield result
                 bar.update()
     finally:
         bar.close()
+
+
+def run_files(paths, signals=SIGNALS, workers=1, cache_root=config.CACHE_DIR,
+              progress=True, description="analysing"):
+    """Yield a :class:`FileResult` per path, in input order, using ``workers`` processes."""
+    jobs = [(path, tuple(signals), cache_root) for path in paths]
+    yield from map_files(_analyse_job, jobs, workers, progress, description)

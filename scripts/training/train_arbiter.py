@@ -13,18 +13,12 @@ from meterlab.extract import MIN_COVERAGE, CoverageError, ScoreTable, check_cove
     score_table, select_signals
 from meterlab.signals import parse_signal_list
 
-#: Splits extraction may read: the test split is for eval alone.
-TUNING_SPLITS = ("train", "val", "tuning")
-
-
 def dataset_path(split):
     return config.ARBITER_DATASET_DIR / f"{split}.npz"
 
 
 def extract(args):
-    if args.split not in TUNING_SPLITS:
-        sys.exit(f"error: --extract reads tuning data only ({', '.join(TUNING_SPLITS)}); "
-                 "the test split is read by eval alone")
+    cli.require_tuning_split(args.split)
     signals = parse_signal_list(args.signals)
     extraction = score_table(cli.load_entries(args), signals, args.workers)
     cli.report_problems(extraction.problems, "files or signals skipped")

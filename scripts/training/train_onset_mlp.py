@@ -8,60 +8,14 @@ recomputes nothing. The test split is never read.
 import argparse
 import sys
 import time
-from multiprocessing import get_context
 
 import numpy as np
 import torch
 from tabulate import tabulate
-from tqdm import tqdm
 
 from meterlab import cli, config, onset_mlp
-from meterlab.analysis import FileAnalysis, Unavailable
-from meterlab.audio import AudioError
-from meterlab.cache import Cache, producer_version
-from meterlab.datasets import SPLIT_GROUPS
-
-FEATURES = "onset_features"
-
-
-def file_features(path):
-    """``(features, audio key, problem, seconds)`` of one file; features None if unusable.
-
-    ``seconds`` is the time spent computing onset_features itself (0 from the cache).
-    """
-    try:
-        analysis = FileAnalysis(path, Cache(config.CACHE_DIR))
-        features = analysis[FEATURES]["features"]
-    except (AudioError, OSError, Unavailable) as error:
-        return None, None, str(error), 0.0
-    return features, analysis.key, None, analysis.timings.get(FEATURES, 0.0)
-
-
-def all_features(paths, workers):
-    """:func:`file_features` of every path, in input order, with ``workers`` processes."""
-    bar = tqdm(total=len(paths), desc=FEATURES, unit="file")
-    results = []
-    try:
-        if workers <= 1:
-            for path in paths:
-                results.append(file_features(path))
-                bar.update()
-        else:
-            with get_context("fork").Pool(workers) as pool:
-                for result in pool.imap(file_features, paths):
-                    results.append(result)
-                    bar.update()
-    finally:
-        bar.close()
-    return results
-
-
-def refuse_test_split(split):
-    """Training must never read the test split, even as part of ``all``."""
-    if "test" in SPLIT_GROUPS.get(split, ()):
-        sys.exit(f"error: --split {split} includes the test split, which training never "
-                 "reads; use tuning, train or val")
-
+from meterlab.cache import producer_version
+from meterlab.onset_training import FEATURES, collect_features
 
 def report(checkpoint):
     """Table of each model's size, early-stopping epoch and accuracies."""
@@ -86,11 +40,11 @@ def main(argv=None):
     parser.add_argument("--out", type=str, default=str(config.ONSET_MLP_CHECKPOINT),
                         help=f"checkpoint path (default: {config.ONSET_MLP_CHECKPOINT})")
     args = parser.parse_args(argv)
-    refuse_test_split(args.split)
+    cli.require_tuning_split(args.split)
 
     entries = cli.load_entries(args)
     start = time.perf_counter()
-    results = all_features([entry.path for entry in entries], args.workers)
+    results = collect_features([entry.path for entry in entries], args.workers)
     elapsed = time.perf_counter() - start
     kept = [(entry, result) for entry, result in zip(entries, results) if result[0] is not None]
     for entry, (_, _, problem, _) in zip(entries, results):
