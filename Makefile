@@ -97,7 +97,8 @@ $(WARM_STAMP): $(INSTALLED) $(DATASET_INPUT) $(DATASET_TAG) $(SIGNAL_SOURCES) sc
 
 onset-mlp: $(ONSET_MLP) ## train the onset MLP signal's model (tuning split, cached analyses)
 
-$(ONSET_MLP): $(WARM_STAMP) lib/meterlab/onset_mlp.py lib/meterlab/mlp.py scripts/training/train_onset_mlp.py
+$(ONSET_MLP): $(WARM_STAMP) $(addprefix lib/meterlab/,onset_mlp.py onset_training.py mlp.py) \
+		scripts/training/train_onset_mlp.py
 	$(PYTHON) scripts/training/train_onset_mlp.py $(DATASET_ARGS) --extra-data --workers $(WORKERS)
 
 extract: $(ARBITER_DATA) ## write every signal's scores on the tuning split to data/arbiter_dataset/
