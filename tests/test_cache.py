@@ -12,7 +12,7 @@ from meterlab import cache as cache_module
 from meterlab import signals as registry
 from meterlab.cache import Cache, producer_version
 from meterlab.engine import analyse_file
-from meterlab.warm import signal_table, warm
+from meterlab.warm import cache_totals, signal_table, warm
 from meterlab.datasets import Entry
 from tests.conftest import click_track, install_signal
 
@@ -138,3 +138,14 @@ def test_warm_resumes_after_kill(tmp_path, monkeypatch, write_audio):
     assert len(entries_after) == len(entries)      # a killed write's temp file is no entry
     again = warm(entries, ("slow",), cache_root=cache_root, progress=False)
     assert signal_table(again, ("slow",))[0][1:3] == [0, len(entries)]
+
+
+def test_warm_totals_count_hits_and_stale_entries(tmp_path, monkeypatch, fake_signals,
+                                                  audio_files):
+    entries = [Entry(path, 4, "train", path.stem) for path in audio_files]
+    first = warm(entries, fake_signals, cache_root=tmp_path / "cache", progress=False)
+    assert cache_totals(first)["miss"] == 8 and cache_totals(first)["write"] == 8
+    install_signal(tmp_path, monkeypatch, "fake_a", factor=3.0)
+    second = warm(entries, fake_signals, cache_root=tmp_path / "cache", progress=False)
+    totals = cache_totals(second)
+    assert (totals["hit"], totals["stale"], totals["miss"]) == (4, 4, 0)

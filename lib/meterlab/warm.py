@@ -64,5 +64,13 @@ def analysis_table(results):
     return [[name, len(values), _mean(values)] for name, values in sorted(seconds.items())]
 
 
+def cache_totals(results):
+    """Cache hits, misses, stale and unreadable entries over a run (all producers)."""
+    totals = Counter()
+    for result in results:
+        totals.update(result.cache_stats)
+    return totals
+
+
 def _mean(values):
     return sum(values) / len(values) if values else None

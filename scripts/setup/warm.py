@@ -10,7 +10,7 @@ from tabulate import tabulate
 
 from meterlab import cli, config
 from meterlab.signals import parse_signal_list
-from meterlab.warm import analysis_table, signal_table, warm
+from meterlab.warm import analysis_table, cache_totals, signal_table, warm
 
 
 def main(argv=None):
@@ -39,7 +39,10 @@ def main(argv=None):
     for result in results:
         for name, error in result.failed.items():
             print(f"{result.path}: signal {name} failed: {error}", file=sys.stderr)
-    print(f"\n{len(results)} files ({len(bad)} unusable) in {elapsed:.1f} s; "
+    totals = cache_totals(results)
+    print(f"\ncache: {totals['hit']} hits, {totals['miss']} missing, {totals['stale']} stale, "
+          f"{totals['unreadable']} unreadable entries")
+    print(f"{len(results)} files ({len(bad)} unusable) in {elapsed:.1f} s; "
           f"errors in {config.CACHE_DIR / 'errors.json'}")
     return 1 if bad and len(bad) == len(results) else 0
 
