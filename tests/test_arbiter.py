@@ -193,3 +193,17 @@ def test_extraction_refuses_to_read_the_test_split(split):
     train_arbiter = load_script("scripts/training/train_arbiter.py")
     with pytest.raises(SystemExit, match="only eval reads"):
         train_arbiter.main(["--extract", "--split", split])
+
+
+def test_checkpoint_round_trip_and_clear_errors(tmp_path):
+    from meterlab.mlp import CheckpointError
+    table = synthetic_table(n_per_class=6)
+    checkpoint = arbiter.train(table, ArbiterSettings({"alpha": 2.0}, epochs=10))
+    arbiter.save(checkpoint, tmp_path / "arbiter.pt")
+    loaded = Arbiter.load(tmp_path / "arbiter.pt")
+    np.testing.assert_array_equal(loaded.probabilities(table), Arbiter(checkpoint).probabilities(table))
+    with pytest.raises(CheckpointError, match="missing.pt.*make grid"):
+        Arbiter.load(tmp_path / "missing.pt")
+    (tmp_path / "broken.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="broken.pt: unreadable arbiter checkpoint"):
+        Arbiter.load(tmp_path / "broken.pt")

@@ -4,9 +4,10 @@ import pytest
 
 from meterlab import metrics, runs
 from meterlab import signals as registry
-from meterlab.arbiter import Arbiter, CheckpointError, VoteArbiter
+from meterlab.arbiter import Arbiter, VoteArbiter
 from meterlab.datasets import Entry
 from meterlab.evaluation import check_versions, evaluate
+from meterlab.mlp import CheckpointError
 from tests.conftest import click_track, install_signal
 
 

@@ -13,17 +13,13 @@ import numpy as np
 import torch
 
 from . import config
-from .atomic import atomic_open
 from .datasets import validation_mask
-from .mlp import MLPClassifier, TrainSettings, class_weights, fit_standardiser, train_classifier
+from .mlp import (MLPClassifier, TrainSettings, class_weights, fit_standardiser,
+                  load_checkpoint, save_checkpoint, train_classifier)
 
 #: Share of tuning songs held out (by hash of song id) for early stopping and selection.
 VALIDATION_FRACTION = 0.2
 VALIDATION_SALT = "arbiter-validation"
-
-
-class CheckpointError(Exception):
-    """A missing, unreadable or mismatched arbiter checkpoint."""
 
 
 def parse_sharpen(text):
@@ -92,7 +88,7 @@ def train(table, settings):
         "versions": dict(table.versions),
         "classes": classes,
         "candidate_meters": list(config.CANDIDATE_METERS),
-        "standardiser": {"mean": mean, "scale": scale},
+        "standardiser": {"mean": torch.from_numpy(mean), "scale": torch.from_numpy(scale)},
         "hyper_parameters": {"sharpen": settings.sharpen, "boost_rare": settings.boost_rare,
                              "seed": best_seed, "seeds": settings.n_seeds,
                              "epochs": settings.epochs, "best_epoch": best.best_epoch},
@@ -114,8 +110,7 @@ def per_class_accuracy(labels, predictions, classes):
 
 
 def save(checkpoint, path):
-    with atomic_open(path) as stream:
-        torch.save(checkpoint, stream)
+    save_checkpoint(checkpoint, path)
 
 
 class Arbiter:
@@ -130,14 +125,7 @@ class Arbiter:
 
     @classmethod
     def load(cls, path=config.ARBITER_CHECKPOINT):
-        path = Path(path)
-        if not path.is_file():
-            raise CheckpointError(f"{path}: arbiter checkpoint not found (run `make grid`)")
-        try:
-            checkpoint = torch.load(path, map_location="cpu", weights_only=False)
-        except Exception as error:
-            raise CheckpointError(f"{path}: unreadable arbiter checkpoint ({error})") from error
-        return cls(checkpoint, path)
+        return cls(load_checkpoint(path, "arbiter checkpoint", "make grid"), Path(path))
 
     def version_mismatches(self, current_versions):
         """Signals whose code or model changed since training: ``{name: (trained, now)}``."""
@@ -149,7 +137,8 @@ class Arbiter:
         """(files, classes) probabilities for a table with this arbiter's signals."""
         features = feature_matrix(table, self.checkpoint["hyper_parameters"]["sharpen"])
         scaler = self.checkpoint["standardiser"]
-        return self.model.probabilities((features - scaler["mean"]) / scaler["scale"])
+        return self.model.probabilities((features - scaler["mean"].numpy())
+                                        / scaler["scale"].numpy())
 
 
 class VoteArbiter:

@@ -53,7 +53,7 @@ def report_problems(problems, title):
 
 def load_checked_predictor(checkpoint=None):
     """The arbiter (or the vote) for eval/predict; exits with the reason when unusable."""
-    from .arbiter import CheckpointError
+    from .mlp import CheckpointError
     from .evaluation import check_versions, load_predictor
 
     try:

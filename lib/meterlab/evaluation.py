@@ -5,9 +5,10 @@ from pathlib import Path
 import numpy as np
 
 from . import config, metrics
-from .arbiter import Arbiter, CheckpointError, VoteArbiter
+from .arbiter import Arbiter, VoteArbiter
 from .cache import producer_version
 from .extract import score_table
+from .mlp import CheckpointError
 from .signals import SIGNALS, signal_module
 
 

@@ -5,10 +5,38 @@ Training is deterministic for a seed (one thread, seeded torch generator, full-b
 or seeded mini-batch order), so the same seed gives bit-identical weights.
 """
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
+
+from .atomic import atomic_open
+
+
+class CheckpointError(Exception):
+    """A missing or unreadable model checkpoint; ``str()`` names the file and the cause."""
+
+
+def save_checkpoint(checkpoint, path):
+    """Write atomically: a reader mid-write sees the old checkpoint or the new, never half."""
+    with atomic_open(path) as stream:
+        torch.save(checkpoint, stream)
+
+
+def load_checkpoint(path, description, remedy):
+    """A checkpoint of tensors and plain values (``weights_only``: no code runs on load).
+
+    Raises :class:`CheckpointError` naming ``path`` and, when it is missing, ``remedy``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no {description} (run `{remedy}`)")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for a damaged file
+        raise CheckpointError(f"{path}: unreadable {description} "
+                              f"({type(error).__name__}: {error})") from error
 
 
 class MLPClassifier(nn.Module):

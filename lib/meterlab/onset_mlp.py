@@ -12,24 +12,19 @@ ids, so every segment of a song stays on one side.
 Checkpoints hold only tensors, numbers, strings, lists and dicts, so they load with
 ``torch.load(weights_only=True)``.
 """
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from .atomic import atomic_open
 from .datasets import song_folds, validation_mask
-from .mlp import MLPClassifier, TrainSettings, class_weights, fit_standardiser, train_classifier
+from .mlp import (CheckpointError, MLPClassifier, TrainSettings, class_weights,
+                  fit_standardiser, load_checkpoint, save_checkpoint, train_classifier)
 
 FORMAT = 1
 FOLD_SALT = "onset-mlp-fold"
 VALIDATION_SALT = "onset-mlp-validation"
 #: Share of each model's training songs held out to choose its early-stopping epoch.
 VALIDATION_FRACTION = 0.15
-
-
-class CheckpointError(Exception):
-    """A checkpoint that is missing or unreadable; ``str()`` names the file."""
 
 
 def train(features, meters, song_ids, audio_keys, classes, seed, n_folds=5,
@@ -153,21 +148,12 @@ def predict(checkpoint, features, audio_key):
 
 
 def save(checkpoint, path):
-    """Write atomically: a signal loading it mid-write sees the old checkpoint or the new."""
-    with atomic_open(path) as stream:
-        torch.save(checkpoint, stream)
+    save_checkpoint(checkpoint, path)
 
 
 def load(path):
     """The checkpoint at ``path``; :class:`CheckpointError` naming it if missing or corrupt."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no onset MLP checkpoint (run `make onset-mlp`)")
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many types for a damaged file
-        raise CheckpointError(f"{path}: unreadable onset MLP checkpoint "
-                              f"({type(error).__name__}: {error})") from error
+    checkpoint = load_checkpoint(path, "onset MLP checkpoint", "make onset-mlp")
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not an onset MLP checkpoint of format {FORMAT}")
     return checkpoint
