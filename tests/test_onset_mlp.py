@@ -157,7 +157,7 @@ def test_onset_features_of_a_click_track(waltz):
 
 def test_onset_features_are_zero_without_a_beat_grid():
     envelope = np.abs(np.random.default_rng(0).normal(size=500))
-    features = onset_features.feature_vector(envelope, envelope, 43.07, np.array([1.0, 1.5]))
+    features = onset_features.feature_vector(envelope, envelope, 43.07, np.array([1.0, 1.5]), 0.5)
     assert features.shape == (onset_features.N_FEATURES,) and not features.any()
 
 

@@ -61,16 +61,20 @@ N_FEATURES = len(FEATURE_NAMES)
 
 def compute(analysis):
     onset = analysis["onset"]
-    beat_times = np.asarray(analysis["beats"]["times"], dtype=np.float64)
-    features = feature_vector(onset["envelope"], onset["rms"], float(onset["fps"]), beat_times)
+    beats = analysis["beats"]
+    times = np.asarray(beats["times"], dtype=np.float64)
+    features = feature_vector(onset["envelope"], onset["rms"], float(onset["fps"]), times,
+                              float(beats["period"]))
     return {"features": features}
 
 
-def feature_vector(envelope, rms, fps, beat_times):
-    """All feature groups for one file, as float32 of length :data:`N_FEATURES`."""
+def feature_vector(envelope, rms, fps, beat_times, beat_period):
+    """All feature groups for one file, as float32 of length :data:`N_FEATURES`.
+
+    ``beat_period`` (seconds) is the shared beat analysis's, the unit of every lag."""
     if len(beat_times) < MIN_BEATS or len(envelope) < 2:
         return np.zeros(N_FEATURES, dtype=np.float32)
-    period = float(np.median(np.diff(beat_times))) * fps
+    period = beat_period * fps
     envelope = np.asarray(envelope, dtype=np.float64)
     acf = _autocorrelation(envelope)
     onset_accents = _beat_accents(envelope, beat_times * fps, period)

@@ -45,11 +45,12 @@ SMOOTHING_S = 0.05
 TEMPERATURE = 0.1
 
 
-def beat_period(times):
-    """Median inter-beat interval in seconds; raises :class:`Unavailable` without beats."""
-    if len(times) < MIN_BEATS:
-        raise Unavailable(f"only {len(times)} beats (need {MIN_BEATS}) for a beat period")
-    return float(np.median(np.diff(times)))
+def beat_period(beats):
+    """The shared beat period in seconds; :class:`Unavailable` with too few beats."""
+    count = len(beats["times"])
+    if count < MIN_BEATS:
+        raise Unavailable(f"only {count} beats (need {MIN_BEATS}) for a beat period")
+    return float(beats["period"])
 
 
 def low_band_flux(y, sample_rate, hop):
@@ -147,7 +148,7 @@ def meter_contrasts(values, meters=config.CANDIDATE_METERS):
 
 
 def scores(analysis):
-    period = beat_period(analysis["beats"]["times"])
+    period = beat_period(analysis["beats"])
     curves = novelty_curves(analysis)
     period_frames = period * analysis["onset"]["fps"]
     lengths = range(1, max(config.CANDIDATE_METERS) + 2)

@@ -96,7 +96,7 @@ def scores(analysis):
         raise Unavailable(f"only {len(times)} beats (need {MIN_BEATS})")
     shared = analysis["chroma"]
     fps = float(shared["fps"])
-    period_frames = float(np.median(np.diff(times))) * fps
+    period_frames = float(analysis["beats"]["period"]) * fps
     change = harmonic_change(shared["chroma"], SMOOTHING_BEATS * period_frames)
     beat_frames = np.minimum(np.round(times * fps).astype(int), len(change) - 1)
     values = per_beat_change(change, beat_frames, BEAT_WINDOW * period_frames)
