@@ -71,10 +71,12 @@ def scores(analysis):
 '''
 
 
-def install_signal(tmp_path, monkeypatch, name, factor=1.0, delay=0.0):
-    """Write a signal module to a file and register it, as a new signal would be."""
+def install_signal(tmp_path, monkeypatch, name, factor=1.0, delay=0.0, source=None):
+    """Write a signal module to a file and import it, as a new signal would be.
+
+    ``source`` replaces the default fake signal's code."""
     path = tmp_path / f"{name}.py"
-    path.write_text(FAKE_SIGNAL.format(factor=factor, delay=delay))
+    path.write_text(source or FAKE_SIGNAL.format(factor=factor, delay=delay))
     module_name = f"meterlab.signals.{name}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)

@@ -7,7 +7,6 @@ import os
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -17,6 +16,7 @@ from . import config
 from .analysis import FileAnalysis, Unavailable
 from .audio import AudioError
 from .cache import Cache
+from .pool import ordered_map
 from .signals import SIGNALS, signal_module
 
 
@@ -92,30 +92,34 @@ def _analyse_job(job):
     return analyse_file(*job)
 
 
-def map_files(function, jobs, workers=1, progress=True, description=""):
+def map_files(function, jobs, workers=1, progress=True, description="", on_lost=None):
     """Yield ``function(job)`` for every job, in input order, using ``workers`` processes.
 
     Workers are forked (models already loaded here are shared) and limited to one
-    thread each; a progress bar counts finished jobs.
+    thread each; a progress bar counts finished jobs. A worker killed mid-job (memory,
+    a signal) yields ``on_lost(job, cause)`` for it and is replaced (:mod:`meterlab.pool`).
     """
     bar = tqdm(total=len(jobs), desc=description, unit="file", disable=not progress)
     try:
         if workers <= 1:
             _init_worker()
-            for job in jobs:
-                yield function(job)
-                bar.update()
-            return
-        with get_context("fork").Pool(workers, initializer=_init_worker) as pool:
-            for result in pool.imap(function, jobs):
-                yield result
-                bar.update()
+            results = map(function, jobs)
+        else:
+            results = ordered_map(function, jobs, workers, _init_worker, on_lost)
+        for result in results:
+            yield result
+            bar.update()
     finally:
         bar.close()
+
+
+def _lost_file(job, cause):
+    """The result of a file whose worker died: the file is reported, the run goes on."""
+    return FileResult(path=str(job[0]), error=f"{job[0]}: {cause}")
 
 
 def run_files(paths, signals=SIGNALS, workers=1, cache_root=config.CACHE_DIR,
               progress=True, description="analysing"):
     """Yield a :class:`FileResult` per path, in input order, using ``workers`` processes."""
     jobs = [(path, tuple(signals), cache_root) for path in paths]
-    yield from map_files(_analyse_job, jobs, workers, progress, description)
+    yield from map_files(_analyse_job, jobs, workers, progress, description, _lost_file)
