@@ -43,7 +43,7 @@ endif
 # Code whose change alters signal scores (each signal's cache entries invalidate on their own).
 SIGNAL_SOURCES := $(wildcard lib/meterlab/signals/*.py lib/meterlab/analyses/*.py) \
 	$(addprefix lib/meterlab/,analysis.py audio.py cache.py compat.py config.py engine.py \
-	meter_decoding.py) requirements.txt requirements-nodeps.txt
+	meter_decoding.py windows.py) requirements.txt requirements-nodeps.txt
 ARBITER_SOURCES := $(addprefix lib/meterlab/,arbiter.py mlp.py grid.py extract.py) \
 	scripts/training/grid_arbiter.py
 
@@ -134,7 +134,7 @@ predict: $(INSTALLED) ## meter of one file: make predict FILE=song.mp3
 	@test -n "$(FILE)" || { echo "usage: make predict FILE=song.mp3"; exit 2; }
 	$(PYTHON) scripts/predict.py "$(FILE)"
 
-bench: $(INSTALLED) $(DATASET_INPUT) ## per-signal cost per file and worker speed-up
+bench: $(INSTALLED) $(DATASET_INPUT) ## per-signal cost per file, worker speed-up, cost and memory by input length
 	$(PYTHON) scripts/bench_signals.py $(DATASET_ARGS)
 
 clean: ## remove caches, datasets made here, checkpoints and runs (never your own audio)
