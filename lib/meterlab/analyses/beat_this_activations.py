@@ -15,7 +15,7 @@ import numpy as np
 from .. import compat
 from ..analysis import Unavailable
 
-NEEDS = ()
+NEEDS = ("audio",)
 LIBRARIES = ("beat-this", "torch")
 FPS = 50
 CHECKPOINT_ENV = "BEAT_THIS_CHECKPOINT"

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import config
 
-NEEDS = ()
+NEEDS = ("audio",)
 LIBRARIES = ("librosa",)
 HOP = 512
 

