@@ -31,6 +31,8 @@ from . import config
 from .atomic import atomic_open
 
 _META_KEY = "__meta__"
+#: Folder of the cache holding each audio file's memoised digest.
+_DIGESTS = "digests"
 
 #: The input name for decoded audio in a producer's ``NEEDS``.
 AUDIO = "audio"
@@ -166,6 +168,25 @@ class Cache:
     def __init__(self, root=config.CACHE_DIR):
         self.root = Path(root)
         self.stats = Counter()
+
+    def audio_key(self, path):
+        """:func:`file_digest` of ``path``, memoised by (path, size, mtime_ns).
+
+        A cached run would otherwise read every audio file in full just to find its
+        entries (METER2800's test split alone is ~3.5 GB). A file rewritten in place
+        changes its mtime (or size) and is hashed again.
+        """
+        stat = Path(path).stat()
+        identity = [str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns]
+        name = hashlib.sha1(json.dumps(identity).encode()).hexdigest()
+        memo = self.root / _DIGESTS / name[:2] / f"{name}.json"
+        try:
+            return json.loads(memo.read_text())["digest"]
+        except (OSError, ValueError, KeyError):
+            digest = file_digest(path)
+            with atomic_open(memo, "w") as stream:
+                json.dump({"file": identity, "digest": digest}, stream)
+            return digest
 
     def path(self, producer, audio_key):
         return self.root / producer / audio_key[:2] / f"{audio_key}.npz"

