@@ -20,6 +20,7 @@ DATA := $(abspath $(or $(METERLAB_DATA),data))
 export METERLAB_DATA := $(DATA)
 CORPUS_ARGS ?=
 GRID_ARGS ?=
+EXTRACT_ARGS ?=
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
@@ -40,15 +41,15 @@ else
   $(error DATASET must be corpus, meter2800 or manifest)
 endif
 
-# Code whose change alters signal scores (each signal's cache entries invalidate on their own).
-SIGNAL_SOURCES := $(wildcard lib/meterlab/signals/*.py lib/meterlab/analyses/*.py) \
-	$(addprefix lib/meterlab/,analysis.py audio.py cache.py compat.py config.py engine.py \
-	meter_decoding.py windows.py) requirements.txt requirements-nodeps.txt
 ARBITER_SOURCES := $(addprefix lib/meterlab/,arbiter.py mlp.py grid.py extract.py) \
 	scripts/training/grid_arbiter.py
 
 DATASET_TAG := $(STAMPS)/dataset
 WARM_STAMP := $(STAMPS)/warm
+# The files behind the signals' cache versions, written by warm's recipe from the same
+# function that computes the versions (scripts/setup/version_sources.py): editing any of
+# them re-runs warm, which recomputes only the producers whose version changed.
+WARM_DEPS := $(STAMPS)/warm.d
 ONSET_MLP := $(DATA)/onset_mlp.pt
 ARBITER_DATA := $(DATA)/arbiter_dataset/tuning.npz
 ARBITER := $(DATA)/meter_arbiter.pt
@@ -56,12 +57,13 @@ EVAL_STAMP := $(STAMPS)/eval
 
 .DEFAULT_GOAL := help
 .PHONY: help install test data corpus-preview warm onset-mlp extract grid eval smoke predict \
-	results bench all clean FORCE
+	results bench all clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 	@echo "  variables: DATASET=corpus|meter2800|manifest DATA_DIR=... MANIFEST=... WORKERS=$(WORKERS)"
 	@echo "             SAVE=1 FILE=... METERLAB_DATA=... CORPUS_ARGS=... GRID_ARGS=..."
+	@echo "             EXTRACT_ARGS='--allow-missing NAME' (keep a signal missing on most files)"
 
 install: $(INSTALLED) ## create .venv and install the pinned requirements
 
@@ -84,14 +86,20 @@ $(CORPUS_MANIFEST): $(INSTALLED) scripts/setup/make_corpus.py $(wildcard lib/met
 corpus-preview: $(CORPUS_MANIFEST) ## plot one clip per class with its beats: data/corpus/preview.png
 	$(PYTHON) scripts/setup/make_corpus.py --preview $(DATA)/corpus/preview.png
 
-# Rewritten only when the dataset variables change, so switching datasets re-runs the chain.
-$(DATASET_TAG): FORCE
-	@mkdir -p $(STAMPS)
-	@echo "$(DATASET) $(DATA_DIR) $(MANIFEST)" | cmp -s - $@ || echo "$(DATASET) $(DATA_DIR) $(MANIFEST)" > $@
+# Rewritten, while the Makefile is read, only when the dataset variables change: switching
+# datasets re-runs the chain, and `make -q` still answers whether anything is pending.
+DATASET_LINE := $(DATASET) $(DATA_DIR) $(MANIFEST)
+$(shell mkdir -p $(STAMPS) && echo "$(DATASET_LINE)" | cmp -s - $(DATASET_TAG) || \
+	echo "$(DATASET_LINE)" > $(DATASET_TAG))
 
 warm: $(WARM_STAMP) ## fill the signal caches for the tuning and test splits
 
-$(WARM_STAMP): $(INSTALLED) $(DATASET_INPUT) $(DATASET_TAG) $(SIGNAL_SOURCES) scripts/setup/warm.py
+-include $(WARM_DEPS)
+
+$(WARM_STAMP): $(INSTALLED) $(DATASET_INPUT) $(DATASET_TAG) scripts/setup/warm.py \
+		scripts/setup/version_sources.py
+	$(PYTHON) scripts/setup/version_sources.py --rule $@ > $(WARM_DEPS).tmp
+	mv $(WARM_DEPS).tmp $(WARM_DEPS)
 	$(PYTHON) scripts/setup/warm.py $(DATASET_ARGS) --split all --extra-data -w $(WORKERS)
 	touch $@
 
@@ -104,7 +112,8 @@ $(ONSET_MLP): $(WARM_STAMP) $(addprefix lib/meterlab/,onset_mlp.py onset_trainin
 extract: $(ARBITER_DATA) ## write every signal's scores on the tuning split to data/arbiter_dataset/
 
 $(ARBITER_DATA): $(WARM_STAMP) $(ONSET_MLP) lib/meterlab/extract.py scripts/training/train_arbiter.py
-	$(PYTHON) scripts/training/train_arbiter.py --extract $(DATASET_ARGS) --split tuning --extra-data --workers $(WORKERS)
+	$(PYTHON) scripts/training/train_arbiter.py --extract $(DATASET_ARGS) --split tuning --extra-data --workers $(WORKERS) \
+		$(EXTRACT_ARGS)
 
 grid: $(ARBITER) ## train the sharpen x boost_rare grid; best by validation -> data/meter_arbiter.pt
 

@@ -59,7 +59,7 @@ import time
 import numpy as np
 from meterlab import config
 
-NEEDS = ()
+NEEDS = ("audio",)
 LIBRARIES = ("numpy",)
 DELAY = {delay}
 

@@ -4,6 +4,10 @@ Shared analyses live in :mod:`meterlab.analyses` (one module each, same producer
 as a signal); ``analysis["beats"]`` returns the cached value or computes, caches and
 returns it. Expensive steps (network activations, beat tracking) therefore run once
 per file however many signals read them.
+
+Of this module only :meth:`FileAnalysis.audio` shapes the data producers receive, so its
+source (with :mod:`meterlab.audio`) is in the version of every producer that reads audio
+(:data:`meterlab.cache.AUDIO_CODE`); the memoising and caching around it is not.
 """
 import importlib
 import time

