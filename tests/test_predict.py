@@ -2,11 +2,11 @@
 import csv
 import json
 
-import numpy as np
 import pytest
 import soundfile as sf
 
 from meterlab import evaluation
+from meterlab.corpus.bad_files import BAD_FILES as BAD, write_bad_files
 from meterlab import signals as registry
 from tests.conftest import click_track, install_signal, load_script
 
@@ -26,9 +26,6 @@ def scores(analysis):
 '''
 
 GOOD = {"three.wav": 3, "four.flac": 4, "sub/five.ogg": 5, "sub/deeper/seven.mp3": 7}
-BAD = {"empty.wav": "file is empty", "corrupt.wav": "cannot decode audio",
-       "short.wav": "too short", "silent.flac": "audio is silent",
-       "notes.wav": "cannot decode audio", "song.m4a": ".m4a cannot be decoded"}
 
 
 @pytest.fixture
@@ -54,12 +51,7 @@ def mixed_folder(tmp_path):
     folder = tmp_path / "music"
     for name, meter in GOOD.items():
         write(folder / name, meter + 0.2)
-    (folder / "empty.wav").write_bytes(b"")
-    (folder / "corrupt.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt " + bytes(range(40)))
-    write(folder / "short.wav", 1.0)
-    sf.write(folder / "silent.flac", np.zeros(22050 * 5, dtype=np.float32), 22050)
-    (folder / "notes.wav").write_text("not audio at all\n")
-    (folder / "song.m4a").write_bytes(b"\x00\x00\x00\x20ftypM4A ")
+    write_bad_files(folder)
     (folder / "README.txt").write_text("liner notes")
     (folder / "sub/cover.jpg").write_bytes(b"\xff\xd8\xff")
     return folder
@@ -88,9 +80,9 @@ def test_folder_gives_a_row_per_audio_file_with_meter_or_cause(predict_script, m
         assert cause in rows[name]["error"], (name, rows[name]["error"])
         assert rows[name]["predicted"] == rows[name]["p_3"] == rows[name]["top_seconds"] == ""
     output = capsys.readouterr()
-    assert ["could", "not", "be", "analysed", "6", "60%"] in [
+    assert ["could", "not", "be", "analysed", "10", "71%"] in [
         line.split() for line in output.out.splitlines()]
-    assert "10 rows written to" in output.out
+    assert "14 rows written to" in output.out
     assert "not audio, ignored: 2 files (.jpg x1, .txt x1)" in output.err
 
 
@@ -108,7 +100,7 @@ def test_second_run_is_served_from_the_cache(predict_script, mixed_folder, tmp_p
     assert json.loads(first.read_text()) == records
     assert records["arbiter"].startswith("signal vote") and records["classes"] == [3, 4, 5, 7]
     answers = {record["path"].rsplit("/", 1)[1]: record for record in records["files"]}
-    assert len(answers) == 10
+    assert len(answers) == 14
     assert answers["seven.mp3"]["predicted"] == 7 and answers["seven.mp3"]["signals"] == {
         "seconds": 7}
     assert answers["seven.mp3"]["probabilities"]["7"] == pytest.approx(0.4, abs=1e-3)
@@ -141,21 +133,20 @@ def test_long_lists_show_the_first_rows_and_where_the_rest_went(predict_script, 
                                                                 capsys):
     predict_script.main([str(mixed_folder), "--show", "3"])
     out = capsys.readouterr().out
-    assert "... 7 more files not shown (--out FILE.csv keeps them all)" in out
+    assert "... 11 more files not shown (--out FILE.csv keeps them all)" in out
     assert "3 beats per bar" in out and "4 beats per bar" in out
 
 
 def test_nothing_predicted_is_an_error(predict_script, tmp_path):
     folder = tmp_path / "bad"
     folder.mkdir()
-    (folder / "empty.wav").write_bytes(b"")
-    (folder / "x.m4a").write_bytes(b"x")
+    bad = write_bad_files(folder)
     out = tmp_path / "p.json"
-    with pytest.raises(SystemExit, match="none of the 2 files could be analysed"):
+    with pytest.raises(SystemExit, match=f"none of the {len(bad)} files could be analysed"):
         predict_script.main([str(folder), "--out", str(out)])
-    assert [r["error"] is not None for r in json.loads(out.read_text())["files"]] == [True] * 2
-    (folder / "empty.wav").unlink()
-    (folder / "x.m4a").unlink()
+    assert all(record["error"] for record in json.loads(out.read_text())["files"])
+    for path in bad:
+        path.unlink()
     with pytest.raises(SystemExit, match="no audio files in"):
         predict_script.main([str(folder)])
     with pytest.raises(SystemExit):
