@@ -30,7 +30,7 @@ def main(argv=None):
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                         help="audio file, folder, or CSV manifest (path column; meter optional)")
-    parser.add_argument("-w", "--workers", type=int, default=1)
+    parser.add_argument("-w", "--workers", type=int, default=1, help="worker processes")
     parser.add_argument("--checkpoint", default=None,
                         help=f"arbiter checkpoint (default {config.ARBITER_CHECKPOINT}; "
                              "without one, the signals vote)")

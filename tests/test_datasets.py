@@ -227,3 +227,11 @@ def test_song_folds_are_balanced_grouped_and_never_empty():
     sizes = np.bincount(list(folds.values()), minlength=5)
     assert sizes.min() >= 1 and sizes.max() - sizes.min() <= 1
     assert folds == song_folds(list(reversed(songs)), 5, "salt")
+
+
+def test_classes_are_parsed_sorted_and_checked():
+    from meterlab.datasets import parse_classes
+    assert parse_classes("4, 3") == (3, 4)
+    for bad in ("3,8", "three", ""):
+        with pytest.raises(DatasetError, match="comma-separated meters"):
+            parse_classes(bad)
