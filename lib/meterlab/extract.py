@@ -127,7 +127,8 @@ def score_table(entries, signals, workers=1, cache_root=config.CACHE_DIR, progre
 
 
 def results_table(entries, results, signals):
-    """A :class:`ScoreTable` from the engine's results for ``entries`` (aligned lists)."""
+    """A :class:`ScoreTable` from the engine's results for ``entries`` (aligned lists);
+    an unlabelled entry (prediction) gets meter 0."""
     scores = np.zeros((len(results), len(signals), len(config.CANDIDATE_METERS)), np.float32)
     available = np.zeros((len(results), len(signals)), dtype=bool)
     for i, result in enumerate(results):
@@ -138,7 +139,7 @@ def results_table(entries, results, signals):
     versions = {name: producer_version(signal_module(name).__name__) for name in signals}
     return ScoreTable(tuple(signals), versions, [str(entry.path) for entry in entries],
                       [entry.song_id for entry in entries],
-                      np.array([entry.meter for entry in entries], dtype=np.int64),
+                      np.array([entry.meter or 0 for entry in entries], dtype=np.int64),
                       scores, available)
 
 
