@@ -136,6 +136,23 @@ def test_corpus_entries_name_their_source(tmp_path):
     assert [e.source for e in entries] == ["corpus"]
 
 
+def test_scores_are_their_own_dataset_and_the_corpus_extra_data(tmp_path):
+    corpus, scores = tmp_path / "corpus", tmp_path / "scores"
+    _touch(corpus / "audio/a.flac")
+    (corpus / "manifest.csv").write_text("path,meter,split\naudio/a.flac,3,train\n")
+    for name in ("w1", "w2"):
+        _touch(scores / f"audio/{name}.flac")
+    (scores / "manifest.csv").write_text("path,meter,split,song\n"
+                                         "audio/w1.flac,4,train,w1\naudio/w2.flac,3,test,w2\n")
+    alone = DatasetConfig("scores", scores).load("all").entries
+    assert [(e.path.name, e.source, e.song_id) for e in alone] == [
+        ("w1.flac", "scores", "w1"), ("w2.flac", "scores", "w2")]
+    with_extra = DatasetConfig("corpus", corpus, scores_root=scores).load("tuning", True)
+    assert [e.path.name for e in with_extra.entries] == ["a.flac", "w1.flac"]
+    without = DatasetConfig("corpus", corpus, scores_root=scores).load("tuning")
+    assert [e.path.name for e in without.entries] == ["a.flac"]
+
+
 def test_unlabelled_manifest_keeps_every_row(tmp_path):
     _touch(tmp_path / "a.wav")
     (tmp_path / "m.csv").write_text("path,source\na.wav,mine\nabsent.wav,\n")

@@ -5,17 +5,19 @@ from pathlib import Path
 from tabulate import tabulate
 
 from . import config
-from .datasets import DATASET_KINDS, SPLIT_GROUPS, DatasetConfig, DatasetError, parse_classes
+from .datasets import (DATASET_KINDS, EMBEDDED_ROOTS, SPLIT_GROUPS, DatasetConfig, DatasetError,
+                       parse_classes)
 
 
 def add_dataset_arguments(parser, default_split="tuning"):
     """Flags that choose the files: ``--dataset``, ``--data-dir``, ``--split``, ..."""
     group = parser.add_argument_group("dataset")
     group.add_argument("--dataset", choices=DATASET_KINDS, default="corpus",
-                       help="corpus (embedded, default), meter2800, or a CSV manifest")
+                       help="corpus (embedded, default), scores (embedded real scores), "
+                            "meter2800, or a CSV manifest")
     group.add_argument("--data-dir", type=Path, default=None,
-                       help="METER2800 folder, corpus folder, or manifest file "
-                            f"(default for the corpus: {config.CORPUS_DIR})")
+                       help="METER2800 folder, embedded dataset folder, or manifest file "
+                            f"(default: {config.CORPUS_DIR} or {config.SCORES_DIR})")
     group.add_argument("--split", default=default_split,
                        help="train, val, test, tuning (= train + val) or all")
     group.add_argument("--extra-data", action="store_true",
@@ -31,9 +33,9 @@ def add_dataset_arguments(parser, default_split="tuning"):
 
 
 def dataset_config(args):
-    if args.data_dir is None and args.dataset != "corpus":
+    if args.data_dir is None and args.dataset not in EMBEDDED_ROOTS:
         sys.exit(f"error: --dataset {args.dataset} needs --data-dir")
-    root = args.data_dir if args.data_dir is not None else config.CORPUS_DIR
+    root = args.data_dir if args.data_dir is not None else EMBEDDED_ROOTS[args.dataset]
     try:
         classes = parse_classes(args.classes) if args.classes else None
     except DatasetError as error:

@@ -303,13 +303,16 @@ def _add(dataset, where, path, meter_text, split, song_id, source=None, alt_text
 
 
 #: The dataset kinds a user can name (``make ... DATASET=...``).
-DATASET_KINDS = ("corpus", "meter2800", "manifest")
+DATASET_KINDS = ("corpus", "scores", "meter2800", "manifest")
+#: Where the embedded datasets live unless ``--data-dir`` says otherwise.
+EMBEDDED_ROOTS = {"corpus": config.CORPUS_DIR, "scores": config.SCORES_DIR}
 #: Where the embedded corpus keeps its separately reported extra part.
 CORPUS_EXTRA_SUBDIR = "extra"
 
 
-#: Source name of the embedded corpus's entries, and of its extra part.
-CORPUS_SOURCE = "corpus"
+#: Source name of the embedded datasets' entries (a manifest's ``source`` column wins),
+#: and of the corpus's extra part.
+EMBEDDED_SOURCES = {"corpus": "corpus", "scores": "scores"}
 CORPUS_EXTRA_SOURCE = "corpus extra"
 
 
@@ -318,7 +321,8 @@ class DatasetConfig:
     """Which files a run reads: a dataset kind, where it lives, the extra data, the classes.
 
     ``extra_manifests`` are added only when a step asks for ``--extra-data``; for the
-    embedded corpus its extra part is added too when it has been built. ``classes``
+    embedded corpus its extra part and the real-score dataset (at ``scores_root``) are
+    added too when they have been built; each keeps its own splits. ``classes``
     (e.g. ``(3, 4)`` for METER2800's binary task) keeps only files of those meters;
     ``None`` keeps every meter the data has.
     """
@@ -327,15 +331,17 @@ class DatasetConfig:
     root: Path = config.CORPUS_DIR
     extra_manifests: tuple = ()
     classes: tuple = None
+    scores_root: Path = config.SCORES_DIR
 
     def main_dataset(self):
         if self.kind == "meter2800":
             return read_meter2800(self.root, classes=self.classes)
-        if self.kind == "corpus":
+        if self.kind in EMBEDDED_ROOTS:
             manifest = Path(self.root) / "manifest.csv"
             if not manifest.is_file():
-                raise DatasetError(f"{manifest}: embedded corpus not built (run `make data`)")
-            return read_manifest(manifest, CORPUS_SOURCE)
+                raise DatasetError(f"{manifest}: embedded {self.kind} dataset not built "
+                                   "(run `make data`)")
+            return read_manifest(manifest, EMBEDDED_SOURCES[self.kind])
         if self.kind == "manifest":
             return read_manifest(self.root)
         raise DatasetError(f"unknown dataset kind {self.kind!r} (choose from {DATASET_KINDS})")
@@ -344,9 +350,13 @@ class DatasetConfig:
         dataset = Dataset()
         for manifest in self.extra_manifests:
             dataset.extend(read_manifest(manifest))
-        corpus_extra = Path(self.root) / CORPUS_EXTRA_SUBDIR / "manifest.csv"
-        if self.kind == "corpus" and corpus_extra.is_file():
-            dataset.extend(read_manifest(corpus_extra, CORPUS_EXTRA_SOURCE))
+        if self.kind == "corpus":
+            corpus_extra = Path(self.root) / CORPUS_EXTRA_SUBDIR / "manifest.csv"
+            if corpus_extra.is_file():
+                dataset.extend(read_manifest(corpus_extra, CORPUS_EXTRA_SOURCE))
+            scores = Path(self.scores_root) / "manifest.csv"
+            if scores.is_file():
+                dataset.extend(read_manifest(scores, EMBEDDED_SOURCES["scores"]))
         return dataset
 
     def load(self, split, extra_data=False, limit=0):
