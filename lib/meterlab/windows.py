@@ -11,8 +11,10 @@ import numpy as np
 
 #: Seconds of output each window contributes.
 CORE_S = 60.0
-#: Seconds of context on each side of a window's core, computed and thrown away.
-MARGIN_S = 10.0
+#: Seconds of context on each side of a window's core, computed and thrown away. On a
+#: 150 s piece madmom's windowed activations differ from one pass by 0.0017 on average
+#: (99.9th percentile 0.075) alike with 2, 5 or 10 s margins, so the cheap end is enough.
+MARGIN_S = 5.0
 
 
 def _windows(length, core, margin):
