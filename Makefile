@@ -6,12 +6,15 @@
 #   make all DATASET=meter2800 DATA_DIR=/data/METER2800
 #   make all DATASET=manifest MANIFEST=my_songs.csv
 #   make eval SAVE=1                           # also save the run as baseline if better
+#   make all SCHEDULER=tcp://host:8786         # per-file work on a Dask cluster (README)
 
 PYTHON_SYSTEM ?= python3.11
 DATASET ?= corpus
 DATA_DIR ?=
 MANIFEST ?=
 WORKERS ?= 2
+# A Dask scheduler address (tcp://host:8786) or local:N; empty = WORKERS local processes.
+SCHEDULER ?=
 SAVE ?=
 FILE ?=
 
@@ -25,6 +28,8 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 STAMPS := $(DATA)/stamps
+# How the per-file steps (warm, onset-mlp, extract, eval) run.
+PARALLEL_ARGS := $(if $(SCHEDULER),--scheduler $(SCHEDULER),--workers $(WORKERS))
 
 CORPUS_MANIFEST := $(DATA)/corpus/manifest.csv
 ifeq ($(DATASET),corpus)
@@ -61,6 +66,7 @@ EVAL_STAMP := $(STAMPS)/eval
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 	@echo "  variables: DATASET=corpus|meter2800|manifest DATA_DIR=... MANIFEST=... WORKERS=$(WORKERS)"
+	@echo "             SCHEDULER=tcp://host:8786|local:N (Dask, instead of WORKERS)"
 	@echo "             SAVE=1 FILE=... METERLAB_DATA=... CORPUS_ARGS=... GRID_ARGS=..."
 
 install: $(INSTALLED) ## create .venv and install the pinned requirements
@@ -92,19 +98,19 @@ $(DATASET_TAG): FORCE
 warm: $(WARM_STAMP) ## fill the signal caches for the tuning and test splits
 
 $(WARM_STAMP): $(INSTALLED) $(DATASET_INPUT) $(DATASET_TAG) $(SIGNAL_SOURCES) scripts/setup/warm.py
-	$(PYTHON) scripts/setup/warm.py $(DATASET_ARGS) --split all --extra-data -w $(WORKERS)
+	$(PYTHON) scripts/setup/warm.py $(DATASET_ARGS) --split all --extra-data $(PARALLEL_ARGS)
 	touch $@
 
 onset-mlp: $(ONSET_MLP) ## train the onset MLP signal's model (tuning split, cached analyses)
 
 $(ONSET_MLP): $(WARM_STAMP) $(addprefix lib/meterlab/,onset_mlp.py onset_training.py mlp.py) \
 		scripts/training/train_onset_mlp.py
-	$(PYTHON) scripts/training/train_onset_mlp.py $(DATASET_ARGS) --extra-data --workers $(WORKERS)
+	$(PYTHON) scripts/training/train_onset_mlp.py $(DATASET_ARGS) --extra-data $(PARALLEL_ARGS)
 
 extract: $(ARBITER_DATA) ## write every signal's scores on the tuning split to data/arbiter_dataset/
 
 $(ARBITER_DATA): $(WARM_STAMP) $(ONSET_MLP) lib/meterlab/extract.py scripts/training/train_arbiter.py
-	$(PYTHON) scripts/training/train_arbiter.py --extract $(DATASET_ARGS) --split tuning --extra-data --workers $(WORKERS)
+	$(PYTHON) scripts/training/train_arbiter.py --extract $(DATASET_ARGS) --split tuning --extra-data $(PARALLEL_ARGS)
 
 grid: $(ARBITER) ## train the sharpen x boost_rare grid; best by validation -> data/meter_arbiter.pt
 
@@ -112,7 +118,7 @@ $(ARBITER): $(ARBITER_DATA) $(ARBITER_SOURCES)
 	$(PYTHON) scripts/training/grid_arbiter.py -j $(WORKERS) $(GRID_ARGS)
 	touch $@
 
-EVAL_COMMAND = $(PYTHON) scripts/eval.py $(DATASET_ARGS) --split test --limit 0 --workers $(WORKERS) $(if $(SAVE),--save)
+EVAL_COMMAND = $(PYTHON) scripts/eval.py $(DATASET_ARGS) --split test --limit 0 $(PARALLEL_ARGS) $(if $(SAVE),--save)
 
 eval: $(ARBITER) ## evaluate on the whole test split (SAVE=1: keep as baseline if better)
 	$(EVAL_COMMAND)
@@ -132,7 +138,7 @@ smoke: $(INSTALLED) $(DATASET_INPUT) ## a fast end-to-end check: 3 test files, 1
 
 predict: $(INSTALLED) ## meter of one file: make predict FILE=song.mp3
 	@test -n "$(FILE)" || { echo "usage: make predict FILE=song.mp3"; exit 2; }
-	$(PYTHON) scripts/predict.py "$(FILE)"
+	$(PYTHON) scripts/predict.py "$(FILE)" $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 bench: $(INSTALLED) $(DATASET_INPUT) ## per-signal cost per file and worker speed-up
 	$(PYTHON) scripts/bench_signals.py $(DATASET_ARGS)

@@ -11,7 +11,7 @@ from tabulate import tabulate
 
 from meterlab import cli, config
 from meterlab.datasets import Entry, song_id_from_path
-from meterlab.engine import analyse_file
+from meterlab.engine import run_files
 from meterlab.extract import results_table
 
 
@@ -20,10 +20,12 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", type=Path)
     parser.add_argument("--checkpoint", default=None)
+    cli.add_worker_arguments(parser, local_workers=False)
     args = parser.parse_args(argv)
     predictor = cli.load_checked_predictor(args.checkpoint)
 
-    result = analyse_file(args.file, predictor.signals)
+    result, = run_files([args.file], predictor.signals, progress=False,
+                        **cli.worker_options(args))
     if result.error:
         sys.exit(f"error: {result.error}")
     entry = Entry(args.file, 0, "", song_id_from_path(args.file))

@@ -92,12 +92,26 @@ def _analyse_job(job):
     return analyse_file(*job)
 
 
-def map_files(function, jobs, workers=1, progress=True, description=""):
+def _failed_file(job, cause):
+    """A file whose task raised or whose worker died: unusable, with the cause."""
+    return FileResult(path=str(job[0]), error=f"{job[0]}: {cause}")
+
+
+def map_files(function, jobs, workers=1, progress=True, description="", scheduler=None,
+              on_failure=None):
     """Yield ``function(job)`` for every job, in input order, using ``workers`` processes.
 
     Workers are forked (models already loaded here are shared) and limited to one
-    thread each; a progress bar counts finished jobs.
+    thread each; a progress bar counts finished jobs. With ``scheduler`` (an address or
+    ``local:N``) the jobs run on a Dask cluster instead, and ``on_failure(job, cause)``
+    stands in for a job whose task raised or whose worker died (:mod:`meterlab.cluster`).
     """
+    if scheduler is not None:
+        from .cluster import map_on_cluster
+
+        yield from map_on_cluster(function, jobs, scheduler, on_failure, _init_worker,
+                                  progress, description)
+        return
     bar = tqdm(total=len(jobs), desc=description, unit="file", disable=not progress)
     try:
         if workers <= 1:
@@ -115,7 +129,9 @@ def map_files(function, jobs, workers=1, progress=True, description=""):
 
 
 def run_files(paths, signals=SIGNALS, workers=1, cache_root=config.CACHE_DIR,
-              progress=True, description="analysing"):
-    """Yield a :class:`FileResult` per path, in input order, using ``workers`` processes."""
+              progress=True, description="analysing", scheduler=None):
+    """Yield a :class:`FileResult` per path, in input order, using ``workers`` processes
+    (or the Dask cluster at ``scheduler``)."""
     jobs = [(path, tuple(signals), cache_root) for path in paths]
-    yield from map_files(_analyse_job, jobs, workers, progress, description)
+    yield from map_files(_analyse_job, jobs, workers, progress, description, scheduler,
+                         _failed_file)

@@ -22,7 +22,13 @@ def file_features(job):
     return features, analysis.key, None, analysis.timings.get(FEATURES, 0.0)
 
 
-def collect_features(paths, workers=1, cache_root=config.CACHE_DIR):
-    """:func:`file_features` of every path, in input order."""
+def _failed_features(job, cause):
+    """What :func:`file_features` says of a file whose task raised or whose worker died."""
+    return None, None, cause, 0.0
+
+
+def collect_features(paths, workers=1, cache_root=config.CACHE_DIR, scheduler=None):
+    """:func:`file_features` of every path, in input order (on ``scheduler`` if given)."""
     return list(map_files(file_features, [(path, cache_root) for path in paths], workers,
-                          description=FEATURES))
+                          description=FEATURES, scheduler=scheduler,
+                          on_failure=_failed_features))
