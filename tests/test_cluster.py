@@ -75,7 +75,7 @@ def test_local_cluster_gives_the_local_pools_results(tmp_path):
     entries = DatasetConfig("corpus", tmp_path / "corpus").load("all", False, 0).entries
     signals = ("autocorr", "hcdf", "onset_mlp")     # onset_mlp: unavailable (no model)
     outcomes = {}
-    with cluster._local_cluster(2) as dask_cluster:
+    with cluster.local_cluster(2) as dask_cluster:
         for name, where in [("pool", {"workers": 2}),
                             ("dask", {"scheduler": dask_cluster.scheduler_address})]:
             cache_root = tmp_path / name

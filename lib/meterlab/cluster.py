@@ -120,7 +120,7 @@ def _client(scheduler):
     """A client of ``scheduler``, and the LocalCluster behind it for ``local:N``."""
     workers = local_workers(scheduler)
     if workers is not None:
-        with _local_cluster(workers) as cluster, Client(cluster, set_as_default=False) as client:
+        with local_cluster(workers) as cluster, Client(cluster, set_as_default=False) as client:
             yield client
         return
     try:
@@ -131,11 +131,11 @@ def _client(scheduler):
         yield client
 
 
-def _local_cluster(workers):
-    """N single-threaded worker processes on loopback, without a memory cap.
+def local_cluster(workers):
+    """N single-threaded worker processes on loopback, one job each at a time.
 
-    No memory cap, as in the local pool (Dask's default would pause or restart a
-    worker at a share of this machine's memory); one job per worker at a time.
+    No memory cap, as in the local pool: Dask's default would pause or restart a worker
+    at a share of this machine's memory.
     """
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
                           "distributed.scheduler.worker-saturation": 1.0}):
