@@ -3,7 +3,7 @@
 # files). `make help` lists the targets.
 #
 #   make all                                   # the embedded corpus, no download
-#   make all DATASET=meter2800 DATA_DIR=/data/METER2800
+#   make all DATASET=meter2800 DATA_DIR=/data/METER2800 [CLASSES=3,4]
 #   make all DATASET=manifest MANIFEST=my_songs.csv
 #   make eval SAVE=1                           # also save the run as baseline if better
 #   make all SCHEDULER=tcp://host:8786         # per-file work on a Dask cluster (README)
@@ -17,12 +17,15 @@ WORKERS ?= 2
 SCHEDULER ?=
 SAVE ?=
 FILE ?=
+OUT ?=
+CLASSES ?=
 
 # Everything generated lives under DATA (METERLAB_DATA moves it; the scripts read the same).
 DATA := $(abspath $(or $(METERLAB_DATA),data))
 export METERLAB_DATA := $(DATA)
 CORPUS_ARGS ?=
 GRID_ARGS ?=
+EXTRACT_ARGS ?=
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
@@ -37,23 +40,26 @@ ifeq ($(DATASET),corpus)
   DATASET_INPUT := $(CORPUS_MANIFEST)
 else ifeq ($(DATASET),meter2800)
   DATASET_ARGS := --dataset meter2800 --data-dir $(DATA_DIR)
-  DATASET_INPUT := $(DATA_DIR)/data_train_4_classes.tab
+  # The tables in either published form; without them, a target that says what is missing.
+  METER2800_TABLES := $(wildcard $(addprefix $(DATA_DIR)/data_*_classes.,tab csv))
+  DATASET_INPUT := $(if $(DATA_DIR),$(or $(METER2800_TABLES),meter2800-tables-missing),meter2800-data-dir-missing)
 else ifeq ($(DATASET),manifest)
   DATASET_ARGS := --dataset manifest --data-dir $(MANIFEST)
   DATASET_INPUT := $(MANIFEST)
 else
   $(error DATASET must be corpus, meter2800 or manifest)
 endif
+DATASET_ARGS += $(if $(CLASSES),--classes $(CLASSES))
 
-# Code whose change alters signal scores (each signal's cache entries invalidate on their own).
-SIGNAL_SOURCES := $(wildcard lib/meterlab/signals/*.py lib/meterlab/analyses/*.py) \
-	$(addprefix lib/meterlab/,analysis.py audio.py cache.py compat.py config.py engine.py \
-	meter_decoding.py) requirements.txt requirements-nodeps.txt
 ARBITER_SOURCES := $(addprefix lib/meterlab/,arbiter.py mlp.py grid.py extract.py) \
 	scripts/training/grid_arbiter.py
 
 DATASET_TAG := $(STAMPS)/dataset
 WARM_STAMP := $(STAMPS)/warm
+# The files behind the signals' cache versions, written by warm's recipe from the same
+# function that computes the versions (scripts/setup/version_sources.py): editing any of
+# them re-runs warm, which recomputes only the producers whose version changed.
+WARM_DEPS := $(STAMPS)/warm.d
 ONSET_MLP := $(DATA)/onset_mlp.pt
 ARBITER_DATA := $(DATA)/arbiter_dataset/tuning.npz
 ARBITER := $(DATA)/meter_arbiter.pt
@@ -61,13 +67,14 @@ EVAL_STAMP := $(STAMPS)/eval
 
 .DEFAULT_GOAL := help
 .PHONY: help install test data corpus-preview warm onset-mlp extract grid eval smoke predict \
-	results bench all clean FORCE
+	results bench all clean meter2800-data-dir-missing meter2800-tables-missing
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
-	@echo "  variables: DATASET=corpus|meter2800|manifest DATA_DIR=... MANIFEST=... WORKERS=$(WORKERS)"
-	@echo "             SCHEDULER=tcp://host:8786|local:N (Dask, instead of WORKERS)"
-	@echo "             SAVE=1 FILE=... METERLAB_DATA=... CORPUS_ARGS=... GRID_ARGS=..."
+	@echo "  variables: DATASET=corpus|meter2800|manifest DATA_DIR=... MANIFEST=... CLASSES=3,4"
+	@echo "             WORKERS=$(WORKERS) SAVE=1 FILE=... OUT=... METERLAB_DATA=... CORPUS_ARGS=... GRID_ARGS=..."
+	@echo "             SCHEDULER=tcp://host:8786|local:N (per-file steps on Dask, instead of WORKERS)"
+	@echo "             EXTRACT_ARGS='--allow-missing NAME' (keep a signal missing on most files)"
 
 install: $(INSTALLED) ## create .venv and install the pinned requirements
 
@@ -90,14 +97,26 @@ $(CORPUS_MANIFEST): $(INSTALLED) scripts/setup/make_corpus.py $(wildcard lib/met
 corpus-preview: $(CORPUS_MANIFEST) ## plot one clip per class with its beats: data/corpus/preview.png
 	$(PYTHON) scripts/setup/make_corpus.py --preview $(DATA)/corpus/preview.png
 
-# Rewritten only when the dataset variables change, so switching datasets re-runs the chain.
-$(DATASET_TAG): FORCE
-	@mkdir -p $(STAMPS)
-	@echo "$(DATASET) $(DATA_DIR) $(MANIFEST)" | cmp -s - $@ || echo "$(DATASET) $(DATA_DIR) $(MANIFEST)" > $@
+meter2800-data-dir-missing:
+	@echo "error: DATASET=meter2800 needs DATA_DIR=/path/to/METER2800, the folder holding data_{train,val,test}_4_classes.tab and the audio" >&2; exit 2
+
+meter2800-tables-missing:
+	@echo "error: DATA_DIR=$(DATA_DIR) $(if $(wildcard $(DATA_DIR)/.),has no METER2800 tables,is not a folder): expected data_{train,val,test}_4_classes.tab (or .csv) in it" >&2; exit 2
+
+# Rewritten, while the Makefile is read, only when the dataset variables change: switching
+# datasets re-runs the chain, and `make -q` still answers whether anything is pending.
+DATASET_LINE := $(DATASET) $(DATA_DIR) $(MANIFEST) $(CLASSES)
+$(shell mkdir -p $(STAMPS) && echo "$(DATASET_LINE)" | cmp -s - $(DATASET_TAG) || \
+	echo "$(DATASET_LINE)" > $(DATASET_TAG))
 
 warm: $(WARM_STAMP) ## fill the signal caches for the tuning and test splits
 
-$(WARM_STAMP): $(INSTALLED) $(DATASET_INPUT) $(DATASET_TAG) $(SIGNAL_SOURCES) scripts/setup/warm.py
+-include $(WARM_DEPS)
+
+$(WARM_STAMP): $(INSTALLED) $(DATASET_INPUT) $(DATASET_TAG) scripts/setup/warm.py \
+		scripts/setup/version_sources.py
+	$(PYTHON) scripts/setup/version_sources.py --rule $@ > $(WARM_DEPS).tmp
+	mv $(WARM_DEPS).tmp $(WARM_DEPS)
 	$(PYTHON) scripts/setup/warm.py $(DATASET_ARGS) --split all --extra-data $(PARALLEL_ARGS)
 	touch $@
 
@@ -110,7 +129,8 @@ $(ONSET_MLP): $(WARM_STAMP) $(addprefix lib/meterlab/,onset_mlp.py onset_trainin
 extract: $(ARBITER_DATA) ## write every signal's scores on the tuning split to data/arbiter_dataset/
 
 $(ARBITER_DATA): $(WARM_STAMP) $(ONSET_MLP) lib/meterlab/extract.py scripts/training/train_arbiter.py
-	$(PYTHON) scripts/training/train_arbiter.py --extract $(DATASET_ARGS) --split tuning --extra-data $(PARALLEL_ARGS)
+	$(PYTHON) scripts/training/train_arbiter.py --extract $(DATASET_ARGS) --split tuning --extra-data $(PARALLEL_ARGS) \
+		$(EXTRACT_ARGS)
 
 grid: $(ARBITER) ## train the sharpen x boost_rare grid; best by validation -> data/meter_arbiter.pt
 
@@ -136,11 +156,11 @@ results: $(EVAL_STAMP) ## write the README's results section from the latest tes
 smoke: $(INSTALLED) $(DATASET_INPUT) ## a fast end-to-end check: 3 test files, 1 worker
 	$(PYTHON) scripts/eval.py $(DATASET_ARGS) --limit 3 --workers 1
 
-predict: $(INSTALLED) ## meter of one file: make predict FILE=song.mp3
-	@test -n "$(FILE)" || { echo "usage: make predict FILE=song.mp3"; exit 2; }
-	$(PYTHON) scripts/predict.py "$(FILE)" $(if $(SCHEDULER),--scheduler $(SCHEDULER))
+predict: $(INSTALLED) ## meter of a file, folder or manifest: make predict FILE=music/ [OUT=p.csv]
+	@test -n "$(FILE)" || { echo "usage: make predict FILE=song.mp3|folder/|songs.csv [OUT=predictions.csv]"; exit 2; }
+	$(PYTHON) scripts/predict.py "$(FILE)" $(PARALLEL_ARGS) $(if $(OUT),--out "$(OUT)")
 
-bench: $(INSTALLED) $(DATASET_INPUT) ## per-signal cost per file and worker speed-up
+bench: $(INSTALLED) $(DATASET_INPUT) ## per-signal cost per file, worker speed-up, cost and memory by input length
 	$(PYTHON) scripts/bench_signals.py $(DATASET_ARGS)
 
 clean: ## remove caches, datasets made here, checkpoints and runs (never your own audio)

@@ -1,7 +1,10 @@
-"""Cost per file of every signal and shared analysis, the engine's overhead, and the
-speed-up from 2 workers, on a stratified sample of the dataset.
+"""Cost per file of every signal and shared analysis, the engine's overhead, the
+speed-up from 2 workers (on a stratified sample of the dataset), and how cost and peak
+memory grow with the input's length (inputs of 20 s, 3 min and 10 min made of the
+sample's clips end to end).
 
     python scripts/bench_signals.py --limit 8
+    python scripts/bench_signals.py --lengths 20,180,600,3600   # add a one-hour input
 """
 import argparse
 import os
@@ -9,7 +12,7 @@ import os
 from tabulate import tabulate
 
 from meterlab import cli
-from meterlab.bench import benchmark
+from meterlab.bench import benchmark, length_scaling
 from meterlab.signals import parse_signal_list
 
 
@@ -19,9 +22,12 @@ def main(argv=None):
     cli.add_dataset_arguments(parser, default_split="train")
     parser.set_defaults(limit=8)
     parser.add_argument("--signals", default="", help="comma-separated subset (default: all)")
+    parser.add_argument("--lengths", default="20,180,600",
+                        help="input lengths in seconds for the length table ('' to skip)")
     args = parser.parse_args(argv)
     entries = cli.load_entries(args)
-    report = benchmark([entry.path for entry in entries], parse_signal_list(args.signals))
+    paths, signals = [entry.path for entry in entries], parse_signal_list(args.signals)
+    report = benchmark(paths, signals)
 
     print(tabulate([[name, seconds] for name, seconds in report["cost_per_file"].items()],
                    headers=["producer", "s/file"], floatfmt=".3f"))
@@ -34,6 +40,26 @@ def main(argv=None):
         ["warm wall time, 2 workers, s/file", f"{report['wall_per_file_2_workers']:.2f}"],
         ["speed-up, 2 workers vs 1", f"{report['speedup_2_workers']:.2f}x"],
     ], tablefmt="simple"))
+
+    lengths = [int(text) for text in args.lengths.split(",") if text.strip()]
+    if lengths:
+        print_length_table(length_scaling(paths, signals, lengths))
+
+
+def print_length_table(rows):
+    """Seconds of compute per minute of audio, per producer and input length."""
+    lengths = list(rows)
+    names = sorted({name for row in rows.values() for name in row["per_minute"]})
+    headers = ["s per minute of audio"] + [f"{seconds} s input" for seconds in lengths]
+    table = [[name] + [rows[s]["per_minute"].get(name) for s in lengths] for name in names]
+    table.append(["total (wall)"] + [rows[s]["wall"] / (s / 60) for s in lengths])
+    table.append(["wall, s"] + [rows[s]["wall"] for s in lengths])
+    table.append(["peak RSS, MB"] + [rows[s]["peak_rss_mb"] for s in lengths])
+    print()
+    print(tabulate(table, headers=headers, floatfmt=".2f", missingval="-"))
+    for seconds in lengths:
+        if rows[seconds]["error"]:
+            print(f"{seconds} s input failed: {rows[seconds]['error']}")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,9 @@ def print_report(run):
     print(f"\narbiter: {run['arbiter']}   signals: {', '.join(run['signals'])}")
     overall = [["accuracy", f"{summary['correct']}/{summary['n']}", f"{summary['accuracy']:.1%}"],
                ["balanced accuracy", "", f"{summary['balanced_accuracy']:.1%}"]]
+    if "accuracy_with_alt" in summary:
+        overall.append(["accuracy, alt_meter also right", f"{summary['correct_with_alt']}/"
+                        f"{summary['n']}", f"{summary['accuracy_with_alt']:.1%}"])
     if "binary_3v4_accuracy" in summary:
         overall.append(["binary 3 vs 4", f"of {summary['binary_3v4_n']}",
                         f"{summary['binary_3v4_accuracy']:.1%}"])
@@ -60,6 +63,9 @@ def print_report(run):
                     for i, meter in enumerate(classes) if meter in summary["per_class"]],
                    headers=["meter", "files", "accuracy"]))
     print()
+    if run["per_source"]:
+        print_per_source(run["per_source"])
+        print()
     print(tabulate([[f"true {meter}"] + row for meter, row in zip(classes, summary["confusion"])],
                    headers=["confusion"] + [f"pred {meter}" for meter in classes]))
     print()
@@ -76,6 +82,20 @@ def print_report(run):
     failures = [record for record in run["files"] if record["error"]]
     for record in failures:
         print(f"failed: {record['error']}", file=sys.stderr)
+
+
+def print_per_source(per_source):
+    """Accuracy of each source (METER2800's FMA, MAG, ...; the corpus) on its own."""
+    lenient = any("accuracy_with_alt" in summary for summary in per_source.values())
+    rows = []
+    for source, summary in per_source.items():
+        rows.append([source, summary["n"], f"{summary['correct']}/{summary['n']}",
+                     f"{summary['accuracy']:.1%}", f"{summary['balanced_accuracy']:.1%}",
+                     summary["failed"]]
+                    + ([f"{summary['accuracy_with_alt']:.1%}" if "accuracy_with_alt" in summary
+                        else ""] if lenient else []))
+    print(tabulate(rows, headers=["source", "files", "correct", "accuracy", "balanced",
+                                  "failed"] + (["with alt_meter"] if lenient else [])))
 
 
 def print_comparison(comparison, baseline):

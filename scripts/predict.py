@@ -1,49 +1,103 @@
-"""The meter of one audio file, with class probabilities and each signal's own choice.
+"""The meter of your own audio: files, folders (searched recursively) or CSV manifests.
 
     python scripts/predict.py song.mp3
+    python scripts/predict.py my_music/ -w 2 --out predictions.csv
+    python scripts/predict.py songs.csv --out predictions.json   # path[,meter] columns
+
+Each file gets the predicted meter (beats per bar), every class's probability, a
+confidence (the top probability), each signal's own top meter, or the error that kept
+it from being analysed. Signal results are cached: a second run over the same files is
+served from the cache.
 """
 import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
 from tabulate import tabulate
 
-from meterlab import cli, config
-from meterlab.datasets import Entry, song_id_from_path
-from meterlab.engine import run_files
-from meterlab.extract import results_table
+from meterlab import cli, config, formats
+from meterlab.datasets import DatasetError
+from meterlab.prediction import (agreement, check_output_path, collect_inputs,
+                                 describe_predictor, display_header, display_rows, predict,
+                                 summary_rows, unavailable_signals, write_records)
+
+DEFAULT_SHOW = 20
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("file", type=Path)
-    parser.add_argument("--checkpoint", default=None)
-    cli.add_worker_arguments(parser, local_workers=False)
+    parser = argparse.ArgumentParser(
+        description=__doc__, epilog=f"Audio {formats.describe()}.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                        help="audio file, folder, or CSV manifest (path column; meter optional)")
+    cli.add_worker_arguments(parser)
+    parser.add_argument("--checkpoint", default=None,
+                        help=f"arbiter checkpoint (default {config.ARBITER_CHECKPOINT}; "
+                             "without one, the signals vote)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="write every file's answer to FILE.csv or FILE.json")
+    parser.add_argument("--show", type=int, default=DEFAULT_SHOW,
+                        help=f"files listed in the terminal (default {DEFAULT_SHOW})")
     args = parser.parse_args(argv)
-    predictor = cli.load_checked_predictor(args.checkpoint)
 
-    result, = run_files([args.file], predictor.signals, progress=False,
-                        **cli.worker_options(args))
-    if result.error:
-        sys.exit(f"error: {result.error}")
-    entry = Entry(args.file, 0, "", song_id_from_path(args.file))
-    probabilities = predictor.probabilities(results_table([entry], [result], predictor.signals))[0]
-    best = predictor.classes[int(np.argmax(probabilities))]
-    print(f"{args.file}: {best} beats per bar "
-          f"({'arbiter ' + str(predictor.path) if predictor.path else 'signal vote'})")
-    print(tabulate([[meter, f"{p:.1%}"] for meter, p in zip(predictor.classes, probabilities)],
+    if args.out is not None:
+        try:
+            check_output_path(args.out)
+        except ValueError as error:
+            parser.error(str(error))
+    try:
+        inputs = collect_inputs(args.paths)
+    except DatasetError as error:
+        sys.exit(f"error: {error}")
+    cli.report_problems(inputs.problems, "skipped manifest rows")
+    if inputs.ignored:
+        listing = ", ".join(f"{ext} x{count}" for ext, count in sorted(inputs.ignored.items()))
+        print(f"not audio, ignored: {sum(inputs.ignored.values())} files ({listing})",
+              file=sys.stderr)
+    if not inputs.entries:
+        sys.exit(f"error: no audio files in {', '.join(map(str, args.paths))} "
+                 f"({formats.describe()})")
+
+    predictor = cli.load_checked_predictor(args.checkpoint)
+    records = predict(inputs.entries, predictor, **cli.worker_options(args))
+    if args.out is not None:
+        write_records(records, args.out, predictor)
+    print_report(records, predictor, args)
+    if all(answer["predicted"] is None for answer in records):
+        sys.exit(f"error: none of the {len(records)} files could be analysed (causes above)")
+    return 0
+
+
+def print_report(records, predictor, args):
+    print(f"\n{describe_predictor(predictor)}; signals: {', '.join(predictor.signals)}")
+    if len(records) == 1 and records[0]["predicted"] is not None:
+        print_one(records[0], predictor)
+    else:
+        print(tabulate(summary_rows(records), headers=["predicted", "files", "share"]))
+        print()
+        print(tabulate(display_rows(records, predictor.classes, args.show),
+                       headers=display_header(predictor.classes)))
+    hidden = len(records) - min(args.show, len(records))
+    if hidden > 0 and len(records) > 1:
+        print(f"... {hidden} more files not shown"
+              + ("" if args.out else " (--out FILE.csv keeps them all)"))
+    if args.out:
+        print(f"{len(records)} rows written to {args.out}")
+    right, judged = agreement(records)
+    if judged:
+        print(f"agrees with the given meter on {right} of {judged} files ({right / judged:.0%})")
+    for name, (files, reason) in unavailable_signals(records).items():
+        print(f"signal {name} gave no answer on {files} file(s): {reason}", file=sys.stderr)
+
+
+def print_one(answer, predictor):
+    print(f"{answer['path']}: {answer['predicted']} beats per bar "
+          f"(confidence {answer['confidence']:.0%})")
+    print(tabulate([[meter, f"{p:.1%}"] for meter, p in answer["probabilities"].items()],
                    headers=["meter", "probability"]))
     print()
-    rows = []
-    for name in predictor.signals:
-        if name in result.scores:
-            rows.append([name, config.CANDIDATE_METERS[int(np.argmax(result.scores[name]))], ""])
-        else:
-            rows.append([name, "-", result.unavailable.get(name) or result.failed.get(name, "")])
-    print(tabulate(rows, headers=["signal", "top meter", "note"]))
-    return 0
+    print(tabulate([[name, answer["signals"][name] or "-", answer["signal_notes"].get(name, "")]
+                    for name in predictor.signals], headers=["signal", "top meter", "note"]))
 
 
 if __name__ == "__main__":

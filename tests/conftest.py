@@ -59,7 +59,7 @@ import time
 import numpy as np
 from meterlab import config
 
-NEEDS = ()
+NEEDS = ("audio",)
 LIBRARIES = ("numpy",)
 DELAY = {delay}
 
@@ -71,10 +71,12 @@ def scores(analysis):
 '''
 
 
-def install_signal(tmp_path, monkeypatch, name, factor=1.0, delay=0.0):
-    """Write a signal module to a file and register it, as a new signal would be."""
+def install_signal(tmp_path, monkeypatch, name, factor=1.0, delay=0.0, source=None):
+    """Write a signal module to a file and register it, as a new signal would be.
+
+    ``source`` replaces the default (:data:`FAKE_SIGNAL`) module text."""
     path = tmp_path / f"{name}.py"
-    path.write_text(FAKE_SIGNAL.format(factor=factor, delay=delay))
+    path.write_text(source or FAKE_SIGNAL.format(factor=factor, delay=delay))
     module_name = f"meterlab.signals.{name}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
@@ -82,3 +84,22 @@ def install_signal(tmp_path, monkeypatch, name, factor=1.0, delay=0.0):
     monkeypatch.setitem(sys.modules, module_name, module)
     producer_version.cache_clear()
     return module
+
+
+METER2800_LABELS = {3: "three", 4: "four", 5: "five", 7: "seven", 8: "eight"}
+
+
+def write_meter2800_table(path, rows):
+    """A METER2800 table in the form its name says: ``.tab`` as published (quoted names
+    and labels), ``.csv`` as the mirror (with ``alt_meter``). ``rows``: (filename, meter,
+    alt_meter or None)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".tab":
+        lines = ['"filename"\t"label"\t"meter"'] + [
+            f'"{name}"\t"{METER2800_LABELS[meter]}"\t{meter}' for name, meter, _ in rows]
+    else:
+        lines = ["filename,label,meter,alt_meter"] + [
+            f"{name},{METER2800_LABELS[meter]},{meter},{'' if alt is None else alt}"
+            for name, meter, alt in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path

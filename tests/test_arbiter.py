@@ -102,14 +102,30 @@ def test_arbiter_names_changed_signals():
 def test_coverage_check_drops_absent_signals_and_fails_on_failing_ones():
     table = synthetic_table(n_per_class=10, signals=("alpha", "beta", "gamma"))
     table.available[:, 2] = False
-    table.available[:30, 1] = False          # gated off on most files: kept
-    extraction = Extraction(table, [], {"gamma": "no checkpoint"}, Counter())
+    table.available[:10, 1] = False          # gated off on a quarter of the files: kept
+    extraction = Extraction(table, [], {"gamma": Counter({"no checkpoint": 40}),
+                                        "beta": Counter({"weak beats": 10})}, Counter())
     keep, dropped = check_coverage(extraction)
     assert keep == ["alpha", "beta"] and dropped == {"gamma": "no checkpoint"}
     assert select_signals(table, keep).scores.shape == (40, 2, 9)
     extraction.failures["alpha"] = 25
-    with pytest.raises(CoverageError, match="alpha 38%"):
+    with pytest.raises(CoverageError, match="alpha ran on 38%"):
         check_coverage(extraction)
+
+
+def test_coverage_check_stops_on_a_signal_missing_on_most_files_unless_allowed():
+    table = synthetic_table(n_per_class=10, signals=("alpha", "beta"))
+    table.available[:33, 1] = False          # available on 18% of the files
+    reasons = Counter({"only 5 beats (need 8)": 25, "weak beats: 0.10 < 0.15": 8})
+    extraction = Extraction(table, [], {"beta": reasons}, Counter())
+    with pytest.raises(CoverageError) as raised:
+        check_coverage(extraction)
+    message = str(raised.value)
+    for part in ("beta available on 18%", "25 x only 5 beats (need 8)",
+                 "8 x weak beats: 0.10 < 0.15", "--allow-missing beta"):
+        assert part in message
+    assert "alpha" not in message
+    assert check_coverage(extraction, allow_missing=("beta",)) == (["alpha", "beta"], {})
 
 
 def test_score_table_round_trip(tmp_path):
@@ -118,8 +134,42 @@ def test_score_table_round_trip(tmp_path):
     loaded = ScoreTable.load(tmp_path / "tuning.npz")
     np.testing.assert_array_equal(loaded.scores, table.scores)
     assert loaded.fingerprint() == table.fingerprint()
-    meta = json.loads((tmp_path / "tuning.json").read_text())
-    assert meta["versions"] == table.versions and meta["coverage"]["alpha"] == 1.0
+    assert loaded.versions == table.versions and loaded.coverage()["alpha"] == 1.0
+    assert [path.name for path in tmp_path.iterdir()] == ["tuning.npz"]
+
+
+def _save_killed_at_commit(table, path, monkeypatch, commit):
+    """``table.save(path)`` killed just before its ``commit``-th file rename; returns
+    how many renames a save makes when ``commit`` is beyond them."""
+    real_replace, renames = os.replace, []
+
+    def replace(source, target):
+        renames.append(target)
+        if len(renames) == commit:
+            raise KeyboardInterrupt("killed")
+        real_replace(source, target)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", replace)
+        try:
+            table.save(path)
+        except KeyboardInterrupt:
+            pass
+    return len(renames)
+
+
+def test_extraction_killed_while_saving_leaves_the_old_table_or_the_new(tmp_path,
+                                                                          monkeypatch):
+    old = synthetic_table(n_per_class=5, seed=1)
+    new = synthetic_table(n_per_class=6, seed=2, signals=("alpha", "beta", "gamma"))
+    path = tmp_path / "tuning.npz"
+    renames = _save_killed_at_commit(new, tmp_path / "scratch.npz", monkeypatch, commit=0)
+    for commit in range(1, renames + 1):
+        old.save(path)
+        _save_killed_at_commit(new, path, monkeypatch, commit)
+        assert ScoreTable.load(path).fingerprint() == old.fingerprint(), commit
+    new.save(path)
+    assert ScoreTable.load(path).fingerprint() == new.fingerprint()
 
 
 POINTS = grid.grid_points(("", "alpha:2"), (1.0, 2.0))

@@ -37,7 +37,7 @@ def _failed(job, cause):
 def test_failing_and_killing_jobs_are_reported_and_the_run_goes_on():
     jobs = ["a", "raise", "b", "kill", "threads", "c"]
     results = list(map_files(_job, jobs, scheduler="local:2", progress=False,
-                             on_failure=_failed))
+                             on_lost=_failed))
     assert results[0] == "A" and results[2] == "B" and results[5] == "C"
     assert results[1] == "failed raise: ValueError: no good"
     assert results[3].startswith("failed kill: worker lost: 2 workers died running it")

@@ -82,3 +82,37 @@ def test_eval_refuses_an_arbiter_trained_on_other_signal_code(tmp_path, monkeypa
     predictor = Arbiter(checkpoint, path=tmp_path / "arbiter.pt")
     with pytest.raises(CheckpointError, match="fake_eval"):
         check_versions(predictor)
+
+
+def test_alt_meter_accuracy_is_reported_beside_the_strict_one():
+    probabilities = np.array([[0.1, 0.2, 0.7], [0.8, 0.1, 0.1], [0.1, 0.6, 0.3],
+                              [np.nan] * 3])
+    summary = metrics.summary([3, 3, 3, 4], probabilities, [3, 4, 6], [6, None, 6, 6])
+    assert (summary["correct"], summary["accuracy"]) == (1, 0.25)
+    assert (summary["alt_n"], summary["correct_with_alt"]) == (3, 2)
+    assert summary["accuracy_with_alt"] == 0.5
+    assert "accuracy_with_alt" not in metrics.summary([3], np.array([[1.0, 0, 0]]), [3, 4, 6],
+                                                      [None])
+
+
+def test_eval_prints_accuracy_per_source(tmp_path, monkeypatch, write_audio, capsys):
+    from tests.conftest import load_script
+    install_signal(tmp_path, monkeypatch, "fake_eval")
+    monkeypatch.setattr(registry, "SIGNALS", ("fake_eval",))
+    entries = [Entry(write_audio(f"{name}.wav", click_track(duration=4 + i)), meter, "test",
+                     name, source, alt)
+               for i, (name, meter, source, alt) in enumerate([
+                   ("f1", 3, "FMA", None), ("f2", 4, "FMA", 3), ("m1", 3, "MAG", None),
+                   ("m2", 3, "MAG", None), ("m3", 4, "MAG", None)])]
+    run = evaluate(entries, VoteArbiter(("fake_eval",), (3, 4)), progress=False,
+                   cache_root=tmp_path / "cache")
+    assert {source: (s["n"], s["correct"]) for source, s in run["per_source"].items()} == {
+        "FMA": (2, 1), "MAG": (3, 2)}
+    assert run["per_source"]["FMA"]["accuracy_with_alt"] == 1.0
+    assert [record["source"] for record in run["files"]] == ["FMA"] * 2 + ["MAG"] * 3
+    load_script("scripts/eval.py").print_report(run)
+    lines = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert ["FMA", "2", "1/2", "50.0%", "50.0%", "0", "100.0%"] in lines
+    assert ["MAG", "3", "2/3", "66.7%", "50.0%", "0"] in lines
+    assert ["accuracy", "3/5", "60.0%"] in lines
+    assert ["accuracy,", "alt_meter", "also", "right", "4/5", "80.0%"] in lines

@@ -4,23 +4,27 @@ Shared analyses live in :mod:`meterlab.analyses` (one module each, same producer
 as a signal); ``analysis["beats"]`` returns the cached value or computes, caches and
 returns it. Expensive steps (network activations, beat tracking) therefore run once
 per file however many signals read them.
+
+Of this module only :meth:`FileAnalysis.audio` shapes the data producers receive, so its
+source (with :mod:`meterlab.audio`) is in the version of every producer that reads audio
+(:data:`meterlab.cache.AUDIO_CODE`); the memoising and caching around it is not.
 """
 import importlib
 import time
 
 from . import config
-from .audio import AudioError, load_audio
-from .cache import file_digest, producer_version
+from .audio import AudioError, decode, resample
+from .cache import producer_version
 
 
 class Unavailable(Exception):
     """A producer that cannot run for a known reason (no checkpoint, unreliable beats)."""
 
 
-def _audio_key(path):
+def _audio_key(path, cache):
     """Digest of the file's bytes; an unreadable file is an :class:`AudioError` like the rest."""
     try:
-        return file_digest(path)
+        return cache.audio_key(path)
     except FileNotFoundError:
         raise AudioError(path, "file not found") from None
     except OSError as error:
@@ -33,18 +37,23 @@ class FileAnalysis:
     def __init__(self, path, cache):
         self.path = path
         self.cache = cache
-        self.key = _audio_key(path)
+        self.key = _audio_key(path, cache)
         #: Seconds spent computing each producer in this process (cache hits cost ~0).
         self.timings = {}
         self._nested_seconds = 0.0
+        self._decoded = None
         self._audio = {}
         self._values = {}
 
     def audio(self, sample_rate=config.SAMPLE_RATE):
-        """Mono float32 samples at ``sample_rate``; raises :class:`AudioError`."""
+        """Mono float32 samples at ``sample_rate``; raises :class:`AudioError`.
+
+        The file is decoded once, then resampled to each rate asked for."""
         if sample_rate not in self._audio:
             start = time.perf_counter()
-            self._audio[sample_rate] = load_audio(self.path, sample_rate)
+            if self._decoded is None:
+                self._decoded = decode(self.path)
+            self._audio[sample_rate] = resample(*self._decoded, sample_rate)
             elapsed = time.perf_counter() - start
             self.timings["audio"] = self.timings.get("audio", 0.0) + elapsed
             self._nested_seconds += elapsed

@@ -44,6 +44,12 @@ def load_audio(path, sample_rate=config.SAMPLE_RATE, min_duration=config.MIN_DUR
     AudioError
         Missing, empty, undecodable, too short, silent, or non-finite samples.
     """
+    return resample(*decode(path, min_duration), sample_rate)
+
+
+def decode(path, min_duration=config.MIN_DURATION_S):
+    """``(y, file_rate)``: the file's samples, mixed to mono, checked as :func:`load_audio`
+    says; decode once and :func:`resample` to each rate an analysis needs."""
     path = Path(path)
     if not path.is_file():
         raise AudioError(path, "file not found")
@@ -63,6 +69,11 @@ def load_audio(path, sample_rate=config.SAMPLE_RATE, min_duration=config.MIN_DUR
     y = data.mean(axis=1)
     if np.max(np.abs(y)) < SILENCE_PEAK:
         raise AudioError(path, "audio is silent")
+    return np.ascontiguousarray(y, dtype=np.float32), file_rate
+
+
+def resample(y, file_rate, sample_rate):
+    """``y`` at ``sample_rate`` (soxr), contiguous float32."""
     if file_rate != sample_rate:
         y = soxr.resample(y, file_rate, sample_rate)
     return np.ascontiguousarray(y, dtype=np.float32)

@@ -2,18 +2,22 @@
 import sys
 from pathlib import Path
 
+from tabulate import tabulate
+
 from . import config
-from .datasets import DATASET_KINDS, SPLIT_GROUPS, DatasetConfig, DatasetError
+from .datasets import (DATASET_KINDS, EMBEDDED_ROOTS, SPLIT_GROUPS, DatasetConfig, DatasetError,
+                       parse_classes)
 
 
 def add_dataset_arguments(parser, default_split="tuning"):
     """Flags that choose the files: ``--dataset``, ``--data-dir``, ``--split``, ..."""
     group = parser.add_argument_group("dataset")
     group.add_argument("--dataset", choices=DATASET_KINDS, default="corpus",
-                       help="corpus (embedded, default), meter2800, or a CSV manifest")
+                       help="corpus (embedded, default), scores (embedded real scores), "
+                            "meter2800, or a CSV manifest")
     group.add_argument("--data-dir", type=Path, default=None,
-                       help="METER2800 folder, corpus folder, or manifest file "
-                            f"(default for the corpus: {config.CORPUS_DIR})")
+                       help="METER2800 folder, embedded dataset folder, or manifest file "
+                            f"(default: {config.CORPUS_DIR} or {config.SCORES_DIR})")
     group.add_argument("--split", default=default_split,
                        help="train, val, test, tuning (= train + val) or all")
     group.add_argument("--extra-data", action="store_true",
@@ -22,26 +26,47 @@ def add_dataset_arguments(parser, default_split="tuning"):
                        help="an extra CSV manifest for --extra-data (repeatable)")
     group.add_argument("--limit", type=int, default=0,
                        help="stratified sample of N files; 0 = all")
+    group.add_argument("--classes", default=None,
+                       help="keep only these meters, e.g. 3,4 (METER2800's binary task, "
+                            "read from its _2_classes tables when present); default: all")
     return group
 
 
 def dataset_config(args):
-    if args.data_dir is None and args.dataset != "corpus":
-        sys.exit(f"--dataset {args.dataset} needs --data-dir")
-    root = args.data_dir if args.data_dir is not None else config.CORPUS_DIR
-    return DatasetConfig(args.dataset, Path(root), tuple(args.extra_manifest))
+    if args.data_dir is None and args.dataset not in EMBEDDED_ROOTS:
+        sys.exit(f"error: --dataset {args.dataset} needs --data-dir")
+    root = args.data_dir if args.data_dir is not None else EMBEDDED_ROOTS[args.dataset]
+    try:
+        classes = parse_classes(args.classes) if args.classes else None
+    except DatasetError as error:
+        sys.exit(f"error: --classes: {error}")
+    return DatasetConfig(args.dataset, Path(root), tuple(args.extra_manifest), classes)
 
 
 def load_entries(args):
-    """Entries the flags select; skipped rows are printed, never silently dropped."""
+    """Entries the flags select; skipped rows are printed, never silently dropped.
+
+    Rows without audio are counted per source before anything runs (a missing GTZAN
+    folder shows as one line, not hundreds).
+    """
     try:
         dataset = dataset_config(args).load(args.split, args.extra_data, args.limit)
     except DatasetError as error:
         sys.exit(f"error: {error}")
+    report_missing_audio(dataset)
     report_problems(dataset.problems, "skipped dataset rows")
     if not dataset.entries:
         sys.exit(f"no files in split {args.split!r} of dataset {args.dataset!r}")
     return dataset.entries
+
+
+def report_missing_audio(dataset):
+    missing = dataset.missing_by_source()
+    if missing:
+        print(f"rows without audio, skipped ({sum(row[2] for row in missing)}):",
+              file=sys.stderr)
+        print(tabulate(missing, headers=["source", "rows", "without audio", "first missing"]),
+              file=sys.stderr)
 
 
 def add_worker_arguments(parser, local_workers=True):

@@ -6,7 +6,7 @@ processes here. Either way :func:`map_on_cluster` keeps the contract of the loca
 process pool: results in input order, one thread per worker, a progress bar.
 
 A job never stops the run. A task that raises, or that keeps losing its worker, becomes
-``on_failure(job, cause)``. Worker loss policy: a job whose worker dies (killed, out of
+``on_lost(job, cause)``. Worker loss policy: a job whose worker dies (killed, out of
 memory, machine gone) is retried on another worker up to the scheduler's
 ``allowed-failures``; local clusters allow :data:`ALLOWED_FAILURES` (one retry, so a
 file that kills every worker it touches costs two workers, not four), and hand each
@@ -73,11 +73,11 @@ def _run_job(function, data_dir, job):
     return function(job)
 
 
-def map_on_cluster(function, jobs, scheduler, on_failure=None, initializer=None,
+def map_on_cluster(function, jobs, scheduler, on_lost=None, initializer=None,
                    progress=True, description=""):
     """Yield ``function(job)`` for every job, in input order, computed on ``scheduler``.
 
-    ``on_failure(job, cause)`` makes the result of a job whose task raised or whose
+    ``on_lost(job, cause)`` makes the result of a job whose task raised or whose
     workers died; without it such a job raises here, as in the local pool.
     """
     bar = tqdm(total=len(jobs), desc=description, unit="file", disable=not progress)
@@ -89,28 +89,28 @@ def map_on_cluster(function, jobs, scheduler, on_failure=None, initializer=None,
                                                  jobs, pure=False)))
             while pending:
                 job, future = pending.popleft()
-                yield _result(job, future, on_failure, client)
+                yield _result(job, future, on_lost, client)
                 bar.update()
     finally:
         bar.close()
 
 
-def _result(job, future, on_failure, client):
+def _result(job, future, on_lost, client):
     try:
         return future.result()
     except CancelledError as error:
         raise ClusterError(f"lost the Dask scheduler ({client.scheduler.address}): "
                            f"{error}") from error
     except KilledWorker as error:
-        if on_failure is None:
+        if on_lost is None:
             raise
-        return on_failure(job, f"worker lost: {error.allowed_failures + 1} workers died "
+        return on_lost(job, f"worker lost: {error.allowed_failures + 1} workers died "
                                f"running it, the last {error.last_worker.address} "
                                "(out of memory or killed?)")
     except Exception as error:
-        if on_failure is None:
+        if on_lost is None:
             raise
-        return on_failure(job, f"{type(error).__name__}: {error}")
+        return on_lost(job, f"{type(error).__name__}: {error}")
     finally:
         future.release()
 

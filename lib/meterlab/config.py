@@ -23,6 +23,8 @@ MIN_DURATION_S = 3.0
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(os.environ.get("METERLAB_DATA", REPO_ROOT / "data")).resolve()
 CORPUS_DIR = DATA_DIR / "corpus"
+#: The embedded real-score dataset (human-composed works, rendered): ``make data`` builds it.
+SCORES_DIR = DATA_DIR / "scores"
 CACHE_DIR = DATA_DIR / "cache"
 ARBITER_DATASET_DIR = DATA_DIR / "arbiter_dataset"
 ARBITER_GRID_DIR = DATA_DIR / "arbiter_grid"

@@ -7,7 +7,6 @@ import os
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -17,6 +16,7 @@ from . import config
 from .analysis import FileAnalysis, Unavailable
 from .audio import AudioError
 from .cache import Cache
+from .pool import ordered_map
 from .signals import SIGNALS, signal_module
 
 
@@ -92,40 +92,41 @@ def _analyse_job(job):
     return analyse_file(*job)
 
 
-def _failed_file(job, cause):
-    """A file whose task raised or whose worker died: unusable, with the cause."""
-    return FileResult(path=str(job[0]), error=f"{job[0]}: {cause}")
-
-
-def map_files(function, jobs, workers=1, progress=True, description="", scheduler=None,
-              on_failure=None):
+def map_files(function, jobs, workers=1, progress=True, description="", on_lost=None,
+              scheduler=None):
     """Yield ``function(job)`` for every job, in input order, using ``workers`` processes.
 
     Workers are forked (models already loaded here are shared) and limited to one
-    thread each; a progress bar counts finished jobs. With ``scheduler`` (an address or
-    ``local:N``) the jobs run on a Dask cluster instead, and ``on_failure(job, cause)``
-    stands in for a job whose task raised or whose worker died (:mod:`meterlab.cluster`).
+    thread each; a progress bar counts finished jobs. A worker killed mid-job (memory,
+    a signal) yields ``on_lost(job, cause)`` for it and is replaced (:mod:`meterlab.pool`).
+    With ``scheduler`` (an address or ``local:N``) the jobs run on a Dask cluster
+    instead, where ``on_lost`` also stands in for a task that raised
+    (:mod:`meterlab.cluster`).
     """
     if scheduler is not None:
         from .cluster import map_on_cluster
 
-        yield from map_on_cluster(function, jobs, scheduler, on_failure, _init_worker,
+        yield from map_on_cluster(function, jobs, scheduler, on_lost, _init_worker,
                                   progress, description)
         return
     bar = tqdm(total=len(jobs), desc=description, unit="file", disable=not progress)
     try:
         if workers <= 1:
             _init_worker()
-            for job in jobs:
-                yield function(job)
-                bar.update()
-            return
-        with get_context("fork").Pool(workers, initializer=_init_worker) as pool:
-            for result in pool.imap(function, jobs):
-                yield result
-                bar.update()
+            results = map(function, jobs)
+        else:
+            results = ordered_map(function, jobs, workers, _init_worker, on_lost)
+        for result in results:
+            yield result
+            bar.update()
     finally:
         bar.close()
+
+
+def _lost_file(job, cause):
+    """The result of a file whose worker died (or, on a Dask cluster, whose task raised):
+    the file is reported, the run goes on."""
+    return FileResult(path=str(job[0]), error=f"{job[0]}: {cause}")
 
 
 def run_files(paths, signals=SIGNALS, workers=1, cache_root=config.CACHE_DIR,
@@ -133,5 +134,5 @@ def run_files(paths, signals=SIGNALS, workers=1, cache_root=config.CACHE_DIR,
     """Yield a :class:`FileResult` per path, in input order, using ``workers`` processes
     (or the Dask cluster at ``scheduler``)."""
     jobs = [(path, tuple(signals), cache_root) for path in paths]
-    yield from map_files(_analyse_job, jobs, workers, progress, description, scheduler,
-                         _failed_file)
+    yield from map_files(_analyse_job, jobs, workers, progress, description, _lost_file,
+                         scheduler)

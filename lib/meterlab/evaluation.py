@@ -58,13 +58,18 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
             probabilities[i] = 0.0
             probabilities[i, columns] = scored[row]
         files.append({
-            "path": str(entry.path), "meter": entry.meter,
+            "path": str(entry.path), "meter": entry.meter, "source": entry.source,
+            "alt_meter": entry.alt_meter,
             "predicted": None if row is None else classes[int(np.argmax(probabilities[i]))],
             "probabilities": None if row is None else dict(zip(classes, probabilities[i].tolist())),
             "error": errors.get(str(entry.path)),
         })
+    truth = [entry.meter for entry in entries]
+    alternatives = [entry.alt_meter for entry in entries]
     return {
-        "metrics": metrics.summary([e.meter for e in entries], probabilities, classes),
+        "metrics": metrics.summary(truth, probabilities, classes, alternatives),
+        "per_source": metrics.per_source(truth, probabilities, classes,
+                                         [entry.source for entry in entries], alternatives),
         "per_signal": {name: metrics.summary(table.meters, signal_votes(table, j, classes),
                                              classes)
                        for j, name in enumerate(table.signals)},

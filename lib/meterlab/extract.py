@@ -12,13 +12,18 @@ from pathlib import Path
 import numpy as np
 
 from . import config
-from .atomic import atomic_open, write_json
+from .atomic import atomic_open
 from .cache import producer_version
 from .engine import run_files
 from .signals import signal_module
 
-#: Below this share of usable files a signal is too sparse to train on (unless allowed).
+#: Below this share of files on which it ran (did not fail) a signal is too sparse to
+#: train on: the arbiter would learn its failures.
 MIN_COVERAGE = 0.9
+#: Below this share of files on which it is available a signal stops extraction unless
+#: allowed (``--allow-missing``): the upstream system once trained on a key signal
+#: present on 18% of the files.
+MIN_AVAILABLE = 0.5
 
 
 class CoverageError(Exception):
@@ -49,22 +54,26 @@ class ScoreTable:
         return dict(zip(self.signals, self.available.mean(axis=0).tolist()))
 
     def save(self, path):
-        """``path`` (.npz) plus a readable ``.json`` beside it with versions and files."""
-        path = Path(path)
+        """One ``.npz`` holding the arrays and, as JSON, the versions and files.
+
+        One file written atomically: a killed extraction leaves the old table or the new
+        one, never new scores beside old metadata.
+        """
+        meta = {"signals": list(self.signals), "versions": self.versions, "paths": self.paths,
+                "song_ids": self.song_ids, "coverage": self.coverage(),
+                "fingerprint": self.fingerprint(),
+                "candidate_meters": config.CANDIDATE_METERS}
         with atomic_open(path) as stream:
-            np.savez(stream, scores=self.scores, available=self.available, meters=self.meters)
-        write_json(path.with_suffix(".json"), {
-            "signals": list(self.signals), "versions": self.versions, "paths": self.paths,
-            "song_ids": self.song_ids, "coverage": self.coverage(),
-            "fingerprint": self.fingerprint(), "candidate_meters": config.CANDIDATE_METERS})
+            np.savez(stream, scores=self.scores, available=self.available, meters=self.meters,
+                     meta=np.array(json.dumps(meta)))
 
     @classmethod
     def load(cls, path):
         path = Path(path)
-        if not path.is_file() or not path.with_suffix(".json").is_file():
+        if not path.is_file():
             raise FileNotFoundError(f"{path}: arbiter dataset not found (run `make extract`)")
-        meta = json.loads(path.with_suffix(".json").read_text())
         with np.load(path) as arrays:
+            meta = json.loads(str(arrays["meta"]))
             return cls(tuple(meta["signals"]), meta["versions"], meta["paths"],
                        meta["song_ids"], arrays["meters"], arrays["scores"],
                        arrays["available"])
@@ -77,10 +86,16 @@ class Extraction:
     table: ScoreTable
     #: ``(path, cause)`` for unusable files (left out) and failing signals.
     problems: list
-    #: Signal -> one reason it was unavailable on some file.
-    unavailable_reasons: dict
+    #: Signal -> Counter of the reasons it was unavailable (reason -> files).
+    unavailable: dict
     #: Signal -> files on which it failed (an error, not a known unavailability).
     failures: Counter
+
+    @property
+    def unavailable_reasons(self):
+        """Signal -> its most frequent reason for being unavailable."""
+        return {name: reasons.most_common(1)[0][0]
+                for name, reasons in self.unavailable.items() if reasons}
 
     def ran_share(self):
         """Per signal, the share of files on which it ran (scored or said unavailable)."""
@@ -106,14 +121,15 @@ def score_table(entries, signals, workers=1, cache_root=config.CACHE_DIR, progre
             problems.append((result.path, f"signal {name} failed: {error}"))
             failures[name] += 1
         for name, reason in result.unavailable.items():
-            reasons.setdefault(name, reason)
+            reasons.setdefault(name, Counter())[reason] += 1
         rows.append((entry, result))
     table = results_table([entry for entry, _ in rows], [result for _, result in rows], signals)
     return Extraction(table, problems, reasons, failures)
 
 
 def results_table(entries, results, signals):
-    """A :class:`ScoreTable` from the engine's results for ``entries`` (aligned lists)."""
+    """A :class:`ScoreTable` from the engine's results for ``entries`` (aligned lists);
+    an unlabelled entry (prediction) gets meter 0."""
     scores = np.zeros((len(results), len(signals), len(config.CANDIDATE_METERS)), np.float32)
     available = np.zeros((len(results), len(signals)), dtype=bool)
     for i, result in enumerate(results):
@@ -124,31 +140,40 @@ def results_table(entries, results, signals):
     versions = {name: producer_version(signal_module(name).__name__) for name in signals}
     return ScoreTable(tuple(signals), versions, [str(entry.path) for entry in entries],
                       [entry.song_id for entry in entries],
-                      np.array([entry.meter for entry in entries], dtype=np.int64),
+                      np.array([entry.meter or 0 for entry in entries], dtype=np.int64),
                       scores, available)
 
 
-def check_coverage(extraction, minimum=MIN_COVERAGE):
-    """Signals to keep: drop those unavailable everywhere, fail where too many failed.
+def check_coverage(extraction, minimum=MIN_COVERAGE, min_available=MIN_AVAILABLE,
+                   allow_missing=()):
+    """Signals to keep and those dropped (name -> reason); :class:`CoverageError` if any
+    signal is too sparse.
 
     A signal unavailable on every file (no checkpoint installed, say) is left out with
     its reason. A signal that *failed* (raised an error) on more than ``1 - minimum`` of
-    the files raises :class:`CoverageError`: training on it would teach the arbiter its
-    failures. Being unavailable on some files by design (a gate) is information, kept.
+    the files is an error: training on it would teach the arbiter its failures. So is a
+    signal *available* on fewer than ``min_available`` of the files, with its reasons
+    counted, unless it is named in ``allow_missing``; being unavailable on some files by
+    design (a gate) is information, kept.
     """
     available = extraction.table.coverage()
-    keep, dropped, too_low = [], {}, {}
+    keep, dropped, errors = [], {}, []
     for name, share in extraction.ran_share().items():
         if share < minimum:
-            too_low[name] = share
+            errors.append(f"{name} ran on {share:.0%} of the files (minimum {minimum:.0%}; "
+                          "see the errors above; --min-coverage to override)")
         elif available[name] == 0:
             dropped[name] = extraction.unavailable_reasons.get(name, "unavailable everywhere")
+        elif available[name] < min_available and name not in allow_missing:
+            reasons = "; ".join(f"{count} x {reason}" for reason, count
+                                in extraction.unavailable.get(name, Counter()).most_common())
+            errors.append(f"{name} available on {available[name]:.0%} of the files (minimum "
+                          f"{min_available:.0%}; unavailable: {reasons}; "
+                          f"--allow-missing {name} to keep it)")
         else:
             keep.append(name)
-    if too_low:
-        listing = ", ".join(f"{name} {share:.0%}" for name, share in too_low.items())
-        raise CoverageError(f"signals ran on too few files (minimum {minimum:.0%}): {listing} "
-                            "(see the errors above; --min-coverage to override)")
+    if errors:
+        raise CoverageError("signals too sparse to train on:\n  " + "\n  ".join(errors))
     return keep, dropped
 
 

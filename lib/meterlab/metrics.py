@@ -14,8 +14,12 @@ def confusion(truth, predicted, classes):
     return matrix
 
 
-def summary(truth, probabilities, classes):
+def summary(truth, probabilities, classes, alternatives=None):
     """Overall, balanced, per-class and binary 3-vs-4 accuracy of class probabilities.
+
+    With ``alternatives`` (a second acceptable meter per file, ``None`` where there is
+    none, as METER2800's ``alt_meter``), also the accuracy counting that answer as right:
+    reported beside the strict accuracy, never instead of it.
 
     Parameters
     ----------
@@ -25,6 +29,7 @@ def summary(truth, probabilities, classes):
         A row of NaN marks a file that could not be analysed: it counts as wrong, so
         failures never leave the denominator.
     classes : sequence of int
+    alternatives : sequence of int or None, optional
     """
     truth = np.asarray(truth)
     probabilities = np.asarray(probabilities, dtype=np.float64)
@@ -43,6 +48,24 @@ def summary(truth, probabilities, classes):
         "classes": [int(m) for m in classes],
     }
     result.update(binary_accuracy(truth, probabilities, classes))
+    if alternatives is not None and any(alt is not None for alt in alternatives):
+        alternative = np.array([-1 if alt is None else alt for alt in alternatives])
+        lenient = (correct | (predicted == alternative)) & ~failed
+        result.update(alt_n=int((alternative >= 0).sum()), correct_with_alt=int(lenient.sum()),
+                      accuracy_with_alt=float(lenient.mean()))
+    return result
+
+
+def per_source(truth, probabilities, classes, sources, alternatives=None):
+    """:func:`summary` of each source's files (``{source: summary}``), for sources named."""
+    sources = np.asarray([source or "" for source in sources])
+    truth = np.asarray(truth)
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    result = {}
+    for source in sorted(set(sources) - {""}):
+        mask = sources == source
+        alt = None if alternatives is None else [a for a, m in zip(alternatives, mask) if m]
+        result[source] = summary(truth[mask], probabilities[mask], classes, alt)
     return result
 
 

@@ -22,13 +22,11 @@ def file_features(job):
     return features, analysis.key, None, analysis.timings.get(FEATURES, 0.0)
 
 
-def _failed_features(job, cause):
-    """What :func:`file_features` says of a file whose task raised or whose worker died."""
-    return None, None, cause, 0.0
+def _lost(job, cause):
+    return None, None, f"{job[0]}: {cause}", 0.0
 
 
 def collect_features(paths, workers=1, cache_root=config.CACHE_DIR, scheduler=None):
     """:func:`file_features` of every path, in input order (on ``scheduler`` if given)."""
     return list(map_files(file_features, [(path, cache_root) for path in paths], workers,
-                          description=FEATURES, scheduler=scheduler,
-                          on_failure=_failed_features))
+                          description=FEATURES, on_lost=_lost, scheduler=scheduler))

