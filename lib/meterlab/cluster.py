@@ -8,24 +8,26 @@ process pool: results in input order, one thread per worker, a progress bar.
 A job never stops the run. A task that raises, or that keeps losing its worker, becomes
 ``on_lost(job, cause)``. Worker loss policy: a job whose worker dies (killed, out of
 memory, machine gone) is retried on another worker up to the scheduler's
-``allowed-failures``; local clusters allow :data:`ALLOWED_FAILURES` (one retry, so a
-file that kills every worker it touches costs two workers, not four), and hand each
-worker one job at a time, so a lost worker takes down no job but the one it ran.
+``allowed-failures``; :data:`SETTINGS` allow one retry (so a file that kills every
+worker it touches costs two workers, not four) and hand each worker one job at a time,
+so a lost worker takes down no job but the one it ran.
 """
 import re
 from collections import deque
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 
 import dask
+import yaml
 from distributed import CancelledError, Client, KilledWorker, LocalCluster, WorkerPlugin
 from tqdm import tqdm
 
 from . import config
 
 LOCAL_CLUSTER = re.compile(r"local:(\d+)")
-#: Retries of a job whose worker died, on clusters this module starts.
-ALLOWED_FAILURES = 1
+#: Dask settings of local clusters, and for ``dask scheduler``/``dask worker`` (DASK_CONFIG).
+SETTINGS = Path(__file__).with_name("dask.yaml")
 #: Seconds to wait for a remote scheduler to answer.
 CONNECT_TIMEOUT_S = 10
 
@@ -132,12 +134,12 @@ def _client(scheduler):
 
 
 def local_cluster(workers):
-    """N single-threaded worker processes on loopback, one job each at a time.
+    """N single-threaded worker processes on loopback, with :data:`SETTINGS`.
 
     No memory cap, as in the local pool: Dask's default would pause or restart a worker
     at a share of this machine's memory.
     """
-    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-                          "distributed.scheduler.worker-saturation": 1.0}):
+    settings = yaml.safe_load(SETTINGS.read_text())
+    with dask.config.set(dask.config.merge(dask.config.config, settings)):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                             host="127.0.0.1", dashboard_address=None, memory_limit=0)
