@@ -6,12 +6,15 @@
 #   make all DATASET=meter2800 DATA_DIR=/data/METER2800 [CLASSES=3,4]
 #   make all DATASET=manifest MANIFEST=my_songs.csv
 #   make eval SAVE=1                           # also save the run as baseline if better
+#   make all SCHEDULER=tcp://host:8786         # per-file work on a Dask cluster (README)
 
 PYTHON_SYSTEM ?= python3.11
 DATASET ?= corpus
 DATA_DIR ?=
 MANIFEST ?=
 WORKERS ?= 2
+# A Dask scheduler address (tcp://host:8786) or local:N; empty = WORKERS local processes.
+SCHEDULER ?=
 SAVE ?=
 FILE ?=
 OUT ?=
@@ -28,6 +31,8 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 STAMPS := $(DATA)/stamps
+# How the per-file steps (warm, onset-mlp, extract, eval) run.
+PARALLEL_ARGS := $(if $(SCHEDULER),--scheduler $(SCHEDULER),--workers $(WORKERS))
 
 CORPUS_MANIFEST := $(DATA)/corpus/manifest.csv
 ifeq ($(DATASET),corpus)
@@ -68,6 +73,7 @@ help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 	@echo "  variables: DATASET=corpus|meter2800|manifest DATA_DIR=... MANIFEST=... CLASSES=3,4"
 	@echo "             WORKERS=$(WORKERS) SAVE=1 FILE=... OUT=... METERLAB_DATA=... CORPUS_ARGS=... GRID_ARGS=..."
+	@echo "             SCHEDULER=tcp://host:8786|local:N (per-file steps on Dask, instead of WORKERS)"
 	@echo "             EXTRACT_ARGS='--allow-missing NAME' (keep a signal missing on most files)"
 
 install: $(INSTALLED) ## create .venv and install the pinned requirements
@@ -111,19 +117,19 @@ $(WARM_STAMP): $(INSTALLED) $(DATASET_INPUT) $(DATASET_TAG) scripts/setup/warm.p
 		scripts/setup/version_sources.py
 	$(PYTHON) scripts/setup/version_sources.py --rule $@ > $(WARM_DEPS).tmp
 	mv $(WARM_DEPS).tmp $(WARM_DEPS)
-	$(PYTHON) scripts/setup/warm.py $(DATASET_ARGS) --split all --extra-data -w $(WORKERS)
+	$(PYTHON) scripts/setup/warm.py $(DATASET_ARGS) --split all --extra-data $(PARALLEL_ARGS)
 	touch $@
 
 onset-mlp: $(ONSET_MLP) ## train the onset MLP signal's model (tuning split, cached analyses)
 
 $(ONSET_MLP): $(WARM_STAMP) $(addprefix lib/meterlab/,onset_mlp.py onset_training.py mlp.py) \
 		scripts/training/train_onset_mlp.py
-	$(PYTHON) scripts/training/train_onset_mlp.py $(DATASET_ARGS) --extra-data --workers $(WORKERS)
+	$(PYTHON) scripts/training/train_onset_mlp.py $(DATASET_ARGS) --extra-data $(PARALLEL_ARGS)
 
 extract: $(ARBITER_DATA) ## write every signal's scores on the tuning split to data/arbiter_dataset/
 
 $(ARBITER_DATA): $(WARM_STAMP) $(ONSET_MLP) lib/meterlab/extract.py scripts/training/train_arbiter.py
-	$(PYTHON) scripts/training/train_arbiter.py --extract $(DATASET_ARGS) --split tuning --extra-data --workers $(WORKERS) \
+	$(PYTHON) scripts/training/train_arbiter.py --extract $(DATASET_ARGS) --split tuning --extra-data $(PARALLEL_ARGS) \
 		$(EXTRACT_ARGS)
 
 grid: $(ARBITER) ## train the sharpen x boost_rare grid; best by validation -> data/meter_arbiter.pt
@@ -132,7 +138,7 @@ $(ARBITER): $(ARBITER_DATA) $(ARBITER_SOURCES)
 	$(PYTHON) scripts/training/grid_arbiter.py -j $(WORKERS) $(GRID_ARGS)
 	touch $@
 
-EVAL_COMMAND = $(PYTHON) scripts/eval.py $(DATASET_ARGS) --split test --limit 0 --workers $(WORKERS) $(if $(SAVE),--save)
+EVAL_COMMAND = $(PYTHON) scripts/eval.py $(DATASET_ARGS) --split test --limit 0 $(PARALLEL_ARGS) $(if $(SAVE),--save)
 
 eval: $(ARBITER) ## evaluate on the whole test split (SAVE=1: keep as baseline if better)
 	$(EVAL_COMMAND)
@@ -152,7 +158,7 @@ smoke: $(INSTALLED) $(DATASET_INPUT) ## a fast end-to-end check: 3 test files, 1
 
 predict: $(INSTALLED) ## meter of a file, folder or manifest: make predict FILE=music/ [OUT=p.csv]
 	@test -n "$(FILE)" || { echo "usage: make predict FILE=song.mp3|folder/|songs.csv [OUT=predictions.csv]"; exit 2; }
-	$(PYTHON) scripts/predict.py "$(FILE)" -w $(WORKERS) $(if $(OUT),--out "$(OUT)")
+	$(PYTHON) scripts/predict.py "$(FILE)" $(PARALLEL_ARGS) $(if $(OUT),--out "$(OUT)")
 
 bench: $(INSTALLED) $(DATASET_INPUT) ## per-signal cost per file, worker speed-up, cost and memory by input length
 	$(PYTHON) scripts/bench_signals.py $(DATASET_ARGS)

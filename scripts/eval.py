@@ -19,7 +19,7 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     cli.add_dataset_arguments(parser, default_split="test")
     parser.set_defaults(limit=DEFAULT_LIMIT)
-    parser.add_argument("-w", "--workers", type=int, default=1)
+    cli.add_worker_arguments(parser)
     parser.add_argument("--checkpoint", default=None,
                         help=f"arbiter checkpoint (default {config.ARBITER_CHECKPOINT}; "
                              "without one, the signals vote)")
@@ -29,7 +29,7 @@ def main(argv=None):
 
     predictor = cli.load_checked_predictor(args.checkpoint)
     entries = cli.load_entries(args)
-    run = evaluate(entries, predictor, args.workers)
+    run = evaluate(entries, predictor, **cli.worker_options(args))
     run.update(split=args.split, dataset=args.dataset, limit=args.limit,
                data_dir=str(args.data_dir or config.CORPUS_DIR))
     print_report(run)

@@ -30,7 +30,7 @@ def main(argv=None):
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                         help="audio file, folder, or CSV manifest (path column; meter optional)")
-    parser.add_argument("-w", "--workers", type=int, default=1, help="worker processes")
+    cli.add_worker_arguments(parser)
     parser.add_argument("--checkpoint", default=None,
                         help=f"arbiter checkpoint (default {config.ARBITER_CHECKPOINT}; "
                              "without one, the signals vote)")
@@ -59,7 +59,7 @@ def main(argv=None):
                  f"({formats.describe()})")
 
     predictor = cli.load_checked_predictor(args.checkpoint)
-    records = predict(inputs.entries, predictor, args.workers)
+    records = predict(inputs.entries, predictor, **cli.worker_options(args))
     if args.out is not None:
         write_records(records, args.out, predictor)
     print_report(records, predictor, args)

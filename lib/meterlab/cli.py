@@ -1,4 +1,4 @@
-"""Command-line pieces every script shares: dataset flags and problem reports."""
+"""Command-line pieces every script shares: dataset and worker flags, problem reports."""
 import sys
 from pathlib import Path
 
@@ -67,6 +67,30 @@ def report_missing_audio(dataset):
               file=sys.stderr)
         print(tabulate(missing, headers=["source", "rows", "without audio", "first missing"]),
               file=sys.stderr)
+
+
+def add_worker_arguments(parser, local_workers=True):
+    """``-w/--workers`` (processes here) or ``--scheduler`` (a Dask cluster), not both."""
+    group = parser.add_mutually_exclusive_group()
+    if local_workers:
+        group.add_argument("-w", "--workers", type=int, default=1,
+                           help="worker processes on this machine")
+    group.add_argument("--scheduler", default=None, metavar="ADDRESS|local:N",
+                       help="run the per-file work on the Dask scheduler at ADDRESS "
+                            "(tcp://host:8786), or on a local Dask cluster of N processes")
+    return group
+
+
+def worker_options(args):
+    """``workers`` and ``scheduler`` for the engine; exits when the cluster cannot work."""
+    if args.scheduler is not None:
+        from .cluster import ClusterError, check_scheduler
+
+        try:
+            check_scheduler(args.scheduler)
+        except ClusterError as error:
+            sys.exit(f"error: {error}")
+    return {"workers": getattr(args, "workers", 1), "scheduler": args.scheduler}
 
 
 def report_problems(problems, title):

@@ -92,13 +92,23 @@ def _analyse_job(job):
     return analyse_file(*job)
 
 
-def map_files(function, jobs, workers=1, progress=True, description="", on_lost=None):
+def map_files(function, jobs, workers=1, progress=True, description="", on_lost=None,
+              scheduler=None):
     """Yield ``function(job)`` for every job, in input order, using ``workers`` processes.
 
     Workers are forked (models already loaded here are shared) and limited to one
     thread each; a progress bar counts finished jobs. A worker killed mid-job (memory,
     a signal) yields ``on_lost(job, cause)`` for it and is replaced (:mod:`meterlab.pool`).
+    With ``scheduler`` (an address or ``local:N``) the jobs run on a Dask cluster
+    instead, where ``on_lost`` also stands in for a task that raised
+    (:mod:`meterlab.cluster`).
     """
+    if scheduler is not None:
+        from .cluster import map_on_cluster
+
+        yield from map_on_cluster(function, jobs, scheduler, on_lost, _init_worker,
+                                  progress, description)
+        return
     bar = tqdm(total=len(jobs), desc=description, unit="file", disable=not progress)
     try:
         if workers <= 1:
@@ -114,12 +124,15 @@ def map_files(function, jobs, workers=1, progress=True, description="", on_lost=
 
 
 def _lost_file(job, cause):
-    """The result of a file whose worker died: the file is reported, the run goes on."""
+    """The result of a file whose worker died (or, on a Dask cluster, whose task raised):
+    the file is reported, the run goes on."""
     return FileResult(path=str(job[0]), error=f"{job[0]}: {cause}")
 
 
 def run_files(paths, signals=SIGNALS, workers=1, cache_root=config.CACHE_DIR,
-              progress=True, description="analysing"):
-    """Yield a :class:`FileResult` per path, in input order, using ``workers`` processes."""
+              progress=True, description="analysing", scheduler=None):
+    """Yield a :class:`FileResult` per path, in input order, using ``workers`` processes
+    (or the Dask cluster at ``scheduler``)."""
     jobs = [(path, tuple(signals), cache_root) for path in paths]
-    yield from map_files(_analyse_job, jobs, workers, progress, description, _lost_file)
+    yield from map_files(_analyse_job, jobs, workers, progress, description, _lost_file,
+                         scheduler)

@@ -39,9 +39,11 @@ def check_versions(predictor):
             f"({names}); re-run `make extract grid` (or `make all`)")
 
 
-def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CACHE_DIR):
+def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CACHE_DIR,
+             scheduler=None):
     """Predict ``entries``; returns the run record (metrics, per-file results)."""
-    extraction = score_table(entries, predictor.signals, workers, cache_root, progress)
+    extraction = score_table(entries, predictor.signals, workers, cache_root, progress,
+                             scheduler)
     table = extraction.table
     classes = sorted(set(predictor.classes) | {entry.meter for entry in entries})
     columns = [classes.index(meter) for meter in predictor.classes]

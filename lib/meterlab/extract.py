@@ -103,7 +103,8 @@ class Extraction:
         return {name: 1 - self.failures[name] / total for name in self.table.signals}
 
 
-def score_table(entries, signals, workers=1, cache_root=config.CACHE_DIR, progress=True):
+def score_table(entries, signals, workers=1, cache_root=config.CACHE_DIR, progress=True,
+                scheduler=None):
     """Run the engine on ``entries`` and collect an :class:`Extraction`.
 
     Unusable files (bad audio) are left out and reported; a signal unavailable or
@@ -112,7 +113,7 @@ def score_table(entries, signals, workers=1, cache_root=config.CACHE_DIR, progre
     rows, problems, reasons, failures = [], [], {}, Counter()
     paths = [entry.path for entry in entries]
     for entry, result in zip(entries, run_files(paths, signals, workers, cache_root,
-                                                progress, "extract")):
+                                                progress, "extract", scheduler)):
         if result.error:
             problems.append((result.path, result.error))
             continue

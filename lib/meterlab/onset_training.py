@@ -26,7 +26,7 @@ def _lost(job, cause):
     return None, None, f"{job[0]}: {cause}", 0.0
 
 
-def collect_features(paths, workers=1, cache_root=config.CACHE_DIR):
-    """:func:`file_features` of every path, in input order."""
+def collect_features(paths, workers=1, cache_root=config.CACHE_DIR, scheduler=None):
+    """:func:`file_features` of every path, in input order (on ``scheduler`` if given)."""
     return list(map_files(file_features, [(path, cache_root) for path in paths], workers,
-                          description=FEATURES, on_lost=_lost))
+                          description=FEATURES, on_lost=_lost, scheduler=scheduler))

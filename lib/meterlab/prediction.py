@@ -76,12 +76,13 @@ def _unlabelled(path):
     return Entry(path, None, "", song_id_from_path(path))
 
 
-def predict(entries, predictor, workers=1, cache_root=config.CACHE_DIR, progress=True):
+def predict(entries, predictor, workers=1, cache_root=config.CACHE_DIR, progress=True,
+            scheduler=None):
     """A record per entry (see :func:`record`), through the engine and its cache."""
     decodable = [entry for entry in entries if not is_unsupported_audio(entry.path)]
     results = dict(zip((entry.path for entry in decodable),
                        run_files([entry.path for entry in decodable], predictor.signals,
-                                 workers, cache_root, progress, "predicting")))
+                                 workers, cache_root, progress, "predicting", scheduler)))
     usable = [entry for entry in decodable if not results[entry.path].error]
     table = results_table(usable, [results[entry.path] for entry in usable], predictor.signals)
     probabilities = dict(zip((entry.path for entry in usable),

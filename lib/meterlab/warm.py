@@ -8,10 +8,11 @@ from .engine import run_files
 ERRORS_FILE = "errors.json"
 
 
-def warm(entries, signals, workers=1, cache_root=config.CACHE_DIR, progress=True):
+def warm(entries, signals, workers=1, cache_root=config.CACHE_DIR, progress=True,
+         scheduler=None):
     """Fill the cache for ``entries``; returns the engine's results in entry order."""
     paths = [entry.path for entry in entries]
-    results = list(run_files(paths, signals, workers, cache_root, progress, "warm"))
+    results = list(run_files(paths, signals, workers, cache_root, progress, "warm", scheduler))
     write_json(cache_root / ERRORS_FILE, errors_of(results))
     return results
 

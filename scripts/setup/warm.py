@@ -1,6 +1,7 @@
 """Fill the per-signal caches for every file of a split; re-running does only missing work.
 
     python scripts/setup/warm.py --split tuning --extra-data -w 4
+    python scripts/setup/warm.py --split all --scheduler tcp://host:8786   # a Dask cluster
 """
 import argparse
 import sys
@@ -17,14 +18,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     cli.add_dataset_arguments(parser)
-    parser.add_argument("-w", "--workers", type=int, default=1, help="worker processes")
+    cli.add_worker_arguments(parser)
     parser.add_argument("--signals", default="", help="comma-separated subset (default: all)")
     args = parser.parse_args(argv)
 
     signals = parse_signal_list(args.signals)
     entries = cli.load_entries(args)
     start = time.perf_counter()
-    results = warm(entries, signals, args.workers)
+    results = warm(entries, signals, **cli.worker_options(args))
     elapsed = time.perf_counter() - start
 
     print(tabulate(signal_table(results, signals), floatfmt=".2f", headers=[

@@ -20,7 +20,7 @@ def dataset_path(split):
 def extract(args):
     cli.require_tuning_split(args.split)
     signals = parse_signal_list(args.signals)
-    extraction = score_table(cli.load_entries(args), signals, args.workers)
+    extraction = score_table(cli.load_entries(args), signals, **cli.worker_options(args))
     cli.report_problems(extraction.problems, "files or signals skipped")
     available = extraction.table.coverage()
     print(tabulate([[name, f"{share:.1%}", f"{available[name]:.1%}",
@@ -64,7 +64,7 @@ def main(argv=None):
     parser.add_argument("--extract", action="store_true",
                         help="run the engine on the split and write data/arbiter_dataset/")
     cli.add_dataset_arguments(parser)
-    parser.add_argument("-w", "--workers", type=int, default=1)
+    cli.add_worker_arguments(parser)
     parser.add_argument("--signals", default="", help="comma-separated subset (default: all)")
     parser.add_argument("--min-coverage", type=float, default=MIN_COVERAGE,
                         help="fail when a signal ran (did not fail) on fewer files than this share")

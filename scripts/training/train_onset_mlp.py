@@ -34,7 +34,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     cli.add_dataset_arguments(parser)
-    parser.add_argument("-w", "--workers", type=int, default=1, help="worker processes")
+    cli.add_worker_arguments(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--folds", type=int, default=5, help="song folds for out-of-fold scores")
     parser.add_argument("--out", type=str, default=str(config.ONSET_MLP_CHECKPOINT),
@@ -44,7 +44,7 @@ def main(argv=None):
 
     entries = cli.load_entries(args)
     start = time.perf_counter()
-    results = collect_features([entry.path for entry in entries], args.workers)
+    results = collect_features([entry.path for entry in entries], **cli.worker_options(args))
     elapsed = time.perf_counter() - start
     kept = [(entry, result) for entry, result in zip(entries, results) if result[0] is not None]
     for entry, (_, _, problem, _) in zip(entries, results):
