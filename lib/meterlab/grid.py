@@ -20,6 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from . import arbiter
 from .atomic import atomic_open, write_json
@@ -123,8 +124,6 @@ def fold_mask(table, fold, n_folds):
 
 def _run_fold(job):
     point, fold, table_path, settings = job
-    import torch
-
     torch.set_num_threads(1)
     table = ScoreTable.load(table_path)
     held_out = fold_mask(table, fold, settings.folds)
@@ -163,8 +162,12 @@ def _collect(finished_runs, results, out_dir, total, progress):
     for done, (point, fold, record) in enumerate(finished_runs, start=1):
         results[run_key(point, fold)] = record
         write_json(out_dir / RESULTS_FILE, results)
-        accuracy = sum(record["correct"].values()) / max(sum(record["n"].values()), 1)
-        progress(f"[{done}/{total}] {point.name} fold {fold}: {accuracy:.3f}")
+        progress(f"[{done}/{total}] {point.name} fold {fold}: {_accuracy(record):.3f}")
+
+
+def _accuracy(record):
+    """Held-out accuracy of one fold's record (seeds pooled)."""
+    return sum(record["correct"].values()) / max(sum(record["n"].values()), 1)
 
 
 def summarise(points, results, settings):
@@ -177,8 +180,7 @@ def summarise(points, results, settings):
         correct = {m: sum(r["correct"][m] for r in records) for m in records[0]["n"]}
         n = {m: sum(r["n"][m] for r in records) for m in records[0]["n"]}
         summaries[point.name] = CVSummary(
-            fold_accuracies=tuple(sum(r["correct"].values()) / max(sum(r["n"].values()), 1)
-                                  for r in records),
+            fold_accuracies=tuple(_accuracy(record) for record in records),
             per_class={m: correct[m] / n[m] for m in sorted(n, key=int) if n[m]},
             best_epochs=tuple(epoch for r in records for epoch in r["best_epochs"]))
     return summaries

@@ -59,8 +59,9 @@ def main(argv=None):
     except FileNotFoundError as error:
         sys.exit(f"error: {error}")
     n_songs = len(set(table.song_ids))
-    if n_songs < 2:
-        sys.exit(f"error: {args.data}: {n_songs} song(s); cross-validation needs at least 2")
+    if n_songs < 3:
+        sys.exit(f"error: {args.data}: {n_songs} song(s); cross-validation needs at least 3 "
+                 "(one held out, one to train on, one to stop early on)")
     settings = grid.CVSettings(min(args.folds, n_songs), args.seeds, args.epochs)
     fingerprint = table.fingerprint()
     if args.summary:
