@@ -19,14 +19,15 @@ from meterlab.corpus import composer
 from meterlab.corpus.composer import draw_choices
 
 #: Pieces drawn per class: enough for the old meter-dependent tempo range (60-200 BPM for
-#: 3 and 4, 93-200 for 7) to give p ~ 1e-9, far below the threshold.
+#: 3 and 4, 93-200 for 7) to give p < 1e-7, well below the per-test threshold (~5e-6),
+#: while the real generator's smallest p is ~0.02.
 N_PER_CLASS = 400
 #: Chance that a generator with no cue fails the whole family of tests (Bonferroni).
 FAMILY_ALPHA = 1e-3
 #: What the bar itself is made of (beats, their grouping, where the excerpt starts in the
 #: bar): the meter, not a nuisance.
 BAR_STRUCTURE = ("meter", "grouping", "start_position")
-#: Fewer distinct values than this makes a parameter categorical.
+#: Floats taking more distinct values than this are continuous; anything else is categorical.
 MAX_CATEGORIES = 30
 
 
