@@ -132,7 +132,7 @@ $(ARBITER_DATA): $(WARM_STAMP) $(ONSET_MLP) lib/meterlab/extract.py scripts/trai
 	$(PYTHON) scripts/training/train_arbiter.py --extract $(DATASET_ARGS) --split tuning --extra-data $(PARALLEL_ARGS) \
 		$(EXTRACT_ARGS)
 
-grid: $(ARBITER) ## train the sharpen x boost_rare grid; best by validation -> data/meter_arbiter.pt
+grid: $(ARBITER) ## cross-validate the sharpen x boost_rare grid over song folds; refit the best -> data/meter_arbiter.pt
 
 $(ARBITER): $(ARBITER_DATA) $(ARBITER_SOURCES)
 	$(PYTHON) scripts/training/grid_arbiter.py -j $(WORKERS) $(GRID_ARGS)

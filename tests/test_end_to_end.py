@@ -43,7 +43,7 @@ def test_make_all_then_nothing_then_smoke_and_save(tmp_path):
                      "arbiter_dataset/tuning.npz",
                      "arbiter_grid/results.json", "meter_arbiter.pt", "cache/errors.json"]:
         assert (data / produced).is_file(), produced
-    assert len(json.loads((data / "arbiter_grid/results.json").read_text())) == 15
+    assert len(json.loads((data / "arbiter_grid/results.json").read_text())) == 15 * 5  # folds
     assert "accuracy" in first and "confusion" in first
     runs = sorted((data / "runs").glob("*.json"))
     assert len(runs) == 1 and list((data / "runs").glob("*-confusion.png"))

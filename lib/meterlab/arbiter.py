@@ -17,7 +17,7 @@ from .datasets import validation_mask
 from .mlp import (MLPClassifier, TrainSettings, class_weights, fit_standardiser,
                   load_checkpoint, save_checkpoint, train_classifier)
 
-#: Share of tuning songs held out (by hash of song id) for early stopping and selection.
+#: Share of training songs held out (by hash of song id) for early stopping.
 VALIDATION_FRACTION = 0.2
 VALIDATION_SALT = "arbiter-validation"
 
@@ -61,43 +61,97 @@ class ArbiterSettings:
 def train(table, settings):
     """Train on a tuning :class:`ScoreTable`; returns the checkpoint dict.
 
-    With ``n_seeds`` > 1, seeds ``seed .. seed + n_seeds - 1`` are trained and the one
-    with the best validation accuracy is kept (the first such seed on ties); mean and
-    spread over seeds are recorded.
+    A hash-of-song share of the files (:data:`VALIDATION_FRACTION`) is held out for early
+    stopping and for the validation accuracy. With ``n_seeds`` > 1, seeds ``seed .. seed +
+    n_seeds - 1`` are trained and the one with the best validation accuracy is kept (the
+    first such seed on ties); mean and spread over seeds are recorded.
     """
-    classes = sorted(set(table.meters.tolist()))
-    labels = np.array([classes.index(m) for m in table.meters])
+    classes, labels, features = _prepare(table, settings)
     is_val = np.array(validation_mask(table.song_ids, VALIDATION_FRACTION, VALIDATION_SALT))
-    features = feature_matrix(table, settings.sharpen)
-    mean, scale = fit_standardiser(features[~is_val])
-    standardised = (features - mean) / scale
-    boost = [settings.boost_rare if meter in config.RARE_METERS else 1.0 for meter in classes]
-    weights = class_weights(labels[~is_val], len(classes), boost)
-    train_settings = TrainSettings(epochs=settings.epochs)
-    runs = []
-    for seed in range(settings.seed, settings.seed + settings.n_seeds):
-        result = train_classifier(standardised[~is_val], labels[~is_val], standardised[is_val],
-                                  labels[is_val], len(classes), seed, train_settings, weights)
-        runs.append((seed, result))
-    best_seed, best = max(runs, key=lambda run: (run[1].val_accuracy, -run[0]))
-    accuracies = np.array([result.val_accuracy for _, result in runs])
-    predictions = best.model.probabilities(standardised[is_val]).argmax(axis=1)
-    return {
-        "model": best.model.to_state(),
-        "signals": list(table.signals),
-        "versions": dict(table.versions),
-        "classes": classes,
-        "candidate_meters": list(config.CANDIDATE_METERS),
-        "standardiser": {"mean": torch.from_numpy(mean), "scale": torch.from_numpy(scale)},
-        "hyper_parameters": {"sharpen": settings.sharpen, "boost_rare": settings.boost_rare,
-                             "seed": best_seed, "seeds": settings.n_seeds,
-                             "epochs": settings.epochs, "best_epoch": best.best_epoch},
+    runs = [(seed, _fit(features, labels, ~is_val, is_val, classes, settings, seed))
+            for seed in range(settings.seed, settings.seed + settings.n_seeds)]
+    best_seed, (best, mean, scale) = max(runs, key=lambda run: (run[1][0].val_accuracy, -run[0]))
+    accuracies = np.array([result.val_accuracy for _, (result, _, _) in runs])
+    predictions = best.model.probabilities((features[is_val] - mean) / scale).argmax(axis=1)
+    return _checkpoint(table, classes, best, mean, scale, settings, best_seed) | {
         "val_accuracy": best.val_accuracy,
         "val_accuracy_mean": float(accuracies.mean()),
         "val_accuracy_std": float(accuracies.std()),
         "val_per_class": per_class_accuracy(labels[is_val], predictions, classes),
         "n_train": int((~is_val).sum()),
         "n_val": int(is_val.sum()),
+    }
+
+
+def fold_run(table, settings, held_out, seed):
+    """Train without the ``held_out`` files and score them (one cross-validation fold).
+
+    Early stopping uses a hash-of-song share of the *training* songs, so the held-out
+    fold plays no part in training. Returns per-class ``correct`` and ``n`` counts on the
+    held-out files and the early-stopping epoch.
+    """
+    classes, labels, features = _prepare(table, settings)
+    training = ~np.asarray(held_out, dtype=bool)
+    stop = np.zeros(len(labels), dtype=bool)
+    stop[training] = validation_mask([table.song_ids[i] for i in np.flatnonzero(training)],
+                                     VALIDATION_FRACTION, VALIDATION_SALT)
+    result, mean, scale = _fit(features, labels, training & ~stop, stop, classes, settings, seed)
+    predictions = result.model.probabilities((features[~training] - mean) / scale).argmax(axis=1)
+    truth = labels[~training]
+    return {"correct": {meter: int(np.sum((truth == index) & (predictions == index)))
+                        for index, meter in enumerate(classes)},
+            "n": {meter: int(np.sum(truth == index)) for index, meter in enumerate(classes)},
+            "best_epoch": result.best_epoch}
+
+
+def refit(table, settings, epochs, cross_validation):
+    """Train on every tuning file for exactly ``epochs`` epochs (chosen beforehand by
+    cross-validation: nothing is held out to stop on); returns the checkpoint dict with
+    ``cross_validation``, the numbers that chose this configuration, recorded in it."""
+    classes, labels, features = _prepare(table, settings)
+    everything = np.ones(len(labels), dtype=bool)
+    fixed = ArbiterSettings(settings.sharpen, settings.boost_rare, settings.seed, 1, epochs)
+    result, mean, scale = _fit(features, labels, everything, ~everything, classes, fixed,
+                               settings.seed)
+    return _checkpoint(table, classes, result, mean, scale, fixed, settings.seed) | {
+        "cross_validation": cross_validation, "n_train": len(labels), "n_val": 0}
+
+
+def _prepare(table, settings):
+    """Classes (every meter of the table), label indices and arbiter features."""
+    classes = sorted(set(table.meters.tolist()))
+    labels = np.array([classes.index(m) for m in table.meters])
+    return classes, labels, feature_matrix(table, settings.sharpen)
+
+
+def _fit(features, labels, rows, stop_rows, classes, settings, seed):
+    """One model trained on ``rows`` and early-stopped on ``stop_rows`` (none: fixed epochs).
+
+    The standardiser and the class weights come from ``rows`` alone. Returns the
+    :class:`~meterlab.mlp.TrainResult` and the standardiser's mean and scale.
+    """
+    mean, scale = fit_standardiser(features[rows])
+    standardised = (features - mean) / scale
+    boost = [settings.boost_rare if meter in config.RARE_METERS else 1.0 for meter in classes]
+    weights = class_weights(labels[rows], len(classes), boost)
+    result = train_classifier(standardised[rows], labels[rows], standardised[stop_rows],
+                              labels[stop_rows], len(classes), seed,
+                              TrainSettings(epochs=settings.epochs), weights)
+    return result, mean, scale
+
+
+def _checkpoint(table, classes, result, mean, scale, settings, seed):
+    """What every arbiter checkpoint holds: model, inputs, standardiser, settings, songs."""
+    return {
+        "model": result.model.to_state(),
+        "signals": list(table.signals),
+        "versions": dict(table.versions),
+        "classes": classes,
+        "candidate_meters": list(config.CANDIDATE_METERS),
+        "standardiser": {"mean": torch.from_numpy(mean), "scale": torch.from_numpy(scale)},
+        "hyper_parameters": {"sharpen": settings.sharpen, "boost_rare": settings.boost_rare,
+                             "seed": seed, "seeds": settings.n_seeds,
+                             "epochs": settings.epochs, "best_epoch": result.best_epoch},
         "dataset_fingerprint": table.fingerprint(),
         "song_ids": sorted(set(table.song_ids)),
     }

@@ -1,8 +1,17 @@
-"""Grid search over arbiter hyper-parameters: resumable, parallel, chosen on validation.
+"""Grid search over arbiter hyper-parameters by K-fold cross-validation over songs.
 
-Every finished run is recorded at once (atomically) in ``results.json`` with the
-fingerprint of the data it was trained on, so an interrupted grid resumes with the
-runs still missing, and a grid over changed data starts over by itself.
+Every configuration is trained K times, each time without one fold of the tuning songs
+(:func:`meterlab.datasets.song_folds`, the same folds for every configuration) and scored
+on that fold. The winner has the best mean accuracy over the folds; configurations within
+one standard error of that mean (the sd over folds / sqrt(K)) are taken as tied with it,
+and of those the one listed first, the simplest, wins. The winner is then refitted on
+every tuning file for the median of its folds' early-stopping epochs, so nothing needs to
+be held out to stop on; the test split is never read.
+
+Every finished (configuration, fold) run is recorded at once, atomically, in
+``results.json`` with the fingerprint of the data and the settings it ran with, so an
+interrupted grid resumes with the runs still missing, and a grid over changed data or
+settings starts over by itself.
 """
 import json
 import shutil
@@ -10,11 +19,18 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
+import numpy as np
+import torch
+
 from . import arbiter
 from .atomic import atomic_open, write_json
+from .datasets import song_folds
 from .extract import ScoreTable
 
 RESULTS_FILE = "results.json"
+FOLD_SALT = "arbiter-grid-fold"
+#: How the winner is chosen, as recorded in its checkpoint.
+TIE_RULE = "best mean over folds; within one standard error of it, the configuration listed first"
 
 
 @dataclass(frozen=True)
@@ -28,9 +44,56 @@ class GridPoint:
         return f"sharpen-{sharpen}_boost-{self.boost_rare:g}"
 
 
+@dataclass(frozen=True)
+class CVSettings:
+    """Folds over songs, seeds trained per fold (scores pooled), epoch cap per training."""
+
+    folds: int = 5
+    seeds: int = 1
+    epochs: int = 300
+
+
+@dataclass(frozen=True)
+class CVSummary:
+    """A configuration's cross-validation: accuracy per fold and per class, stop epochs."""
+
+    fold_accuracies: tuple
+    per_class: dict
+    best_epochs: tuple
+
+    @property
+    def mean(self):
+        return float(np.mean(self.fold_accuracies))
+
+    @property
+    def sd(self):
+        """Sample standard deviation over folds (0 for a single fold)."""
+        return float(np.std(self.fold_accuracies, ddof=1)) if len(self.fold_accuracies) > 1 else 0.0
+
+    @property
+    def standard_error(self):
+        return self.sd / np.sqrt(len(self.fold_accuracies))
+
+    @property
+    def refit_epochs(self):
+        """Epochs for the refit: the median epoch at which the fold trainings stopped."""
+        return int(np.median(self.best_epochs)) + 1
+
+    def record(self):
+        """JSON-able numbers for the checkpoint."""
+        return {"folds": len(self.fold_accuracies), "accuracy_mean": self.mean,
+                "accuracy_sd": self.sd, "fold_accuracies": list(self.fold_accuracies),
+                "per_class": dict(self.per_class), "best_epochs": list(self.best_epochs),
+                "refit_epochs": self.refit_epochs, "selection": TIE_RULE}
+
+
 def grid_points(sharpen_options, boost_options):
     """Every combination, in listing order (the first listed counts as the simplest)."""
     return [GridPoint(sharpen, boost) for sharpen in sharpen_options for boost in boost_options]
+
+
+def run_key(point, fold):
+    return f"{point.name}/fold{fold}"
 
 
 def load_results(out_dir):
@@ -38,85 +101,123 @@ def load_results(out_dir):
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def pending(points, results, fingerprint, out_dir, seeds, epochs):
-    """Points without a finished run on this data and these settings."""
-    def finished(point):
-        record = results.get(point.name)
-        return (record is not None and record["dataset_fingerprint"] == fingerprint
-                and record["seeds"] == seeds and record["epochs"] == epochs
-                and (Path(out_dir) / f"{point.name}.pt").is_file())
-    return [point for point in points if not finished(point)]
+def current_results(results, fingerprint, settings):
+    """The recorded runs made on this data with these settings."""
+    return {key: record for key, record in results.items()
+            if record.get("dataset_fingerprint") == fingerprint
+            and record.get("folds") == settings.folds and record.get("seeds") == settings.seeds
+            and record.get("epochs") == settings.epochs}
 
 
-def _train_point(job):
-    point, table_path, out_dir, seeds, epochs = job
-    import torch
+def pending(points, results, fingerprint, settings):
+    """``(point, fold)`` runs without a finished record on this data and these settings."""
+    done = current_results(results, fingerprint, settings)
+    return [(point, fold) for point in points for fold in range(settings.folds)
+            if run_key(point, fold) not in done]
 
+
+def fold_mask(table, fold, n_folds):
+    """Rows of ``table`` whose song falls in ``fold``."""
+    fold_of_song = song_folds(table.song_ids, n_folds, FOLD_SALT)
+    return np.array([fold_of_song[song] == fold for song in table.song_ids])
+
+
+def _run_fold(job):
+    point, fold, table_path, settings = job
     torch.set_num_threads(1)
     table = ScoreTable.load(table_path)
-    settings = arbiter.ArbiterSettings(arbiter.parse_sharpen(point.sharpen), point.boost_rare,
-                                       0, seeds, epochs)
-    checkpoint = arbiter.train(table, settings)
-    arbiter.save(checkpoint, Path(out_dir) / f"{point.name}.pt")
-    return point, {
-        "sharpen": point.sharpen, "boost_rare": point.boost_rare, "seeds": seeds,
-        "epochs": epochs, "val_accuracy": checkpoint["val_accuracy"],
-        "val_accuracy_mean": checkpoint["val_accuracy_mean"],
-        "val_accuracy_std": checkpoint["val_accuracy_std"],
-        "val_per_class": {str(k): v for k, v in checkpoint["val_per_class"].items()},
-        "dataset_fingerprint": checkpoint["dataset_fingerprint"],
+    held_out = fold_mask(table, fold, settings.folds)
+    arbiter_settings = arbiter.ArbiterSettings(arbiter.parse_sharpen(point.sharpen),
+                                               point.boost_rare, epochs=settings.epochs)
+    runs = [arbiter.fold_run(table, arbiter_settings, held_out, seed)
+            for seed in range(settings.seeds)]
+    return point, fold, {
+        "sharpen": point.sharpen, "boost_rare": point.boost_rare, "fold": fold,
+        "folds": settings.folds, "seeds": settings.seeds, "epochs": settings.epochs,
+        "correct": {str(meter): sum(run["correct"][meter] for run in runs) for meter in runs[0]["n"]},
+        "n": {str(meter): sum(run["n"][meter] for run in runs) for meter in runs[0]["n"]},
+        "best_epochs": [run["best_epoch"] for run in runs],
+        "dataset_fingerprint": table.fingerprint(),
     }
 
 
-def run_grid(points, table_path, out_dir, jobs=1, seeds=3, epochs=300, progress=print):
-    """Train every pending point, ``jobs`` at a time; returns the results of all points."""
+def run_grid(points, table_path, out_dir, jobs=1, settings=CVSettings(), progress=print):
+    """Run every pending (configuration, fold), ``jobs`` at a time; returns the results
+    of this data and these settings (older records are dropped)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     fingerprint = ScoreTable.load(table_path).fingerprint()
-    results = load_results(out_dir)
-    todo = pending(points, results, fingerprint, out_dir, seeds, epochs)
-    jobs_list = [(point, table_path, out_dir, seeds, epochs) for point in todo]
+    results = current_results(load_results(out_dir), fingerprint, settings)
+    todo = pending(points, results, fingerprint, settings)
+    jobs_list = [(point, fold, table_path, settings) for point, fold in todo]
     if jobs > 1 and len(jobs_list) > 1:
         with get_context("fork").Pool(jobs) as pool:
-            _collect(pool.imap_unordered(_train_point, jobs_list), results, out_dir, progress)
+            _collect(pool.imap_unordered(_run_fold, jobs_list), results, out_dir, len(todo), progress)
     else:
-        _collect(map(_train_point, jobs_list), results, out_dir, progress)
+        _collect(map(_run_fold, jobs_list), results, out_dir, len(todo), progress)
     return results
 
 
-def _collect(finished_runs, results, out_dir, progress):
-    for point, record in finished_runs:
-        results[point.name] = record
+def _collect(finished_runs, results, out_dir, total, progress):
+    for done, (point, fold, record) in enumerate(finished_runs, start=1):
+        results[run_key(point, fold)] = record
         write_json(out_dir / RESULTS_FILE, results)
-        progress(f"{point.name}: val {record['val_accuracy']:.3f}")
+        progress(f"[{done}/{total}] {point.name} fold {fold}: {_accuracy(record):.3f}")
 
 
-def winner(points, results):
-    """Highest validation accuracy; ties go to the point listed first (the simpler)."""
-    scored = [(results[p.name]["val_accuracy"], -index, p)
-              for index, p in enumerate(points) if p.name in results]
-    if not scored:
-        raise ValueError("no finished grid runs")
-    return max(scored, key=lambda item: item[:2])[2]
+def _accuracy(record):
+    """Held-out accuracy of one fold's record (seeds pooled)."""
+    return sum(record["correct"].values()) / max(sum(record["n"].values()), 1)
 
 
-def install_winner(point, out_dir, destination):
-    """Copy the winner's checkpoint atomically to ``destination``."""
-    with open(Path(out_dir) / f"{point.name}.pt", "rb") as source, \
-            atomic_open(destination) as target:
-        shutil.copyfileobj(source, target)
-
-
-def summary_rows(points, results):
-    """Rows for the results table, best first."""
-    rows = []
+def summarise(points, results, settings):
+    """``{point name: CVSummary}`` of every configuration whose folds are all done."""
+    summaries = {}
     for point in points:
-        record = results.get(point.name)
-        if record is None:
+        records = [results.get(run_key(point, fold)) for fold in range(settings.folds)]
+        if any(record is None for record in records):
             continue
-        per_class = " ".join(f"{k}:{v:.2f}" for k, v in sorted(record["val_per_class"].items(),
-                                                                key=lambda kv: int(kv[0])))
-        rows.append([point.sharpen or "-", point.boost_rare, record["val_accuracy"],
-                     f"{record['val_accuracy_mean']:.3f} ± {record['val_accuracy_std']:.3f}",
-                     per_class])
-    return sorted(rows, key=lambda row: -row[2])
+        correct = {m: sum(r["correct"][m] for r in records) for m in records[0]["n"]}
+        n = {m: sum(r["n"][m] for r in records) for m in records[0]["n"]}
+        summaries[point.name] = CVSummary(
+            fold_accuracies=tuple(_accuracy(record) for record in records),
+            per_class={m: correct[m] / n[m] for m in sorted(n, key=int) if n[m]},
+            best_epochs=tuple(epoch for r in records for epoch in r["best_epochs"]))
+    return summaries
+
+
+def winner(points, summaries):
+    """The first listed configuration within one standard error of the best mean."""
+    scored = [point for point in points if point.name in summaries]
+    if not scored:
+        raise ValueError("no configuration has finished all its folds")
+    best = max(scored, key=lambda point: summaries[point.name].mean)
+    floor = summaries[best.name].mean - summaries[best.name].standard_error - 1e-12
+    return next(point for point in scored if summaries[point.name].mean >= floor)
+
+
+def refit_winner(point, summary, table_path, out_dir, destination):
+    """Refit ``point`` on every tuning file, save it in ``out_dir`` and copy it atomically
+    to ``destination``; returns the checkpoint."""
+    settings = arbiter.ArbiterSettings(arbiter.parse_sharpen(point.sharpen), point.boost_rare)
+    checkpoint = arbiter.refit(ScoreTable.load(table_path), settings, summary.refit_epochs,
+                               summary.record())
+    saved = Path(out_dir) / f"{point.name}.pt"
+    arbiter.save(checkpoint, saved)
+    with open(saved, "rb") as source, atomic_open(destination) as target:
+        shutil.copyfileobj(source, target)
+    return checkpoint
+
+
+def summary_rows(points, summaries, chosen=None):
+    """Rows for the results table, best mean first (listing order on ties); ``chosen``
+    is marked."""
+    ranked = sorted((point for point in points if point.name in summaries),
+                    key=lambda point: -summaries[point.name].mean)
+    rows = []
+    for point in ranked:
+        summary = summaries[point.name]
+        per_class = " ".join(f"{meter}:{accuracy:.2f}" for meter, accuracy in summary.per_class.items())
+        rows.append(["*" if point == chosen else "", point.sharpen or "-", point.boost_rare,
+                     f"{summary.mean:.3f} ± {summary.sd:.3f}", per_class, summary.refit_epochs])
+    return rows

@@ -113,6 +113,10 @@ def train_classifier(x_train, y_train, x_val, y_val, n_classes, seed, settings=T
                      weights=None):
     """Train an :class:`MLPClassifier`; keep the epoch with the lowest validation loss.
 
+    With no validation rows the model trains for exactly ``settings.epochs`` epochs and
+    the last is kept (a refit whose epoch count was chosen beforehand, e.g. by
+    cross-validation); its accuracy and loss are then NaN.
+
     Parameters
     ----------
     x_train, x_val : np.ndarray, shape (n, features), already standardised
@@ -141,15 +145,20 @@ def train_classifier(x_train, y_train, x_val, y_val, n_classes, seed, settings=T
             optimiser.zero_grad()
             loss_fn(model(x_train_t[batch]), y_train_t[batch]).backward()
             optimiser.step()
+        if not len(y_val):
+            continue
         val_loss = _loss(model, loss_fn, x_val_t, y_val_t)
         if val_loss < best[0]:
             best = (val_loss, epoch, {k: v.clone() for k, v in model.state_dict().items()})
         elif epoch - best[1] >= settings.patience:
             break
-    model.load_state_dict(best[2])
+    if best[2] is None:
+        best = (float("nan"), settings.epochs - 1, None)
+    else:
+        model.load_state_dict(best[2])
     model.eval()
-    predictions = model.probabilities(x_val).argmax(axis=1)
-    accuracy = float(np.mean(predictions == y_val)) if len(y_val) else float("nan")
+    accuracy = (float(np.mean(model.probabilities(x_val).argmax(axis=1) == y_val)) if len(y_val)
+                else float("nan"))
     return TrainResult(model, accuracy, best[0], best[1])
 
 

@@ -1,11 +1,16 @@
-"""Train an arbiter for every sharpen x boost_rare combination; keep the best by validation.
+"""Cross-validate every sharpen x boost_rare configuration over song folds of the tuning
+data; refit the winner on all of it.
 
     python scripts/training/grid_arbiter.py [--dry-run] [--reset] [--summary] [-j N]
+                                            [--folds K] [--seeds S] [--epochs E]
 
-Checkpoints go to data/arbiter_grid/, results to data/arbiter_grid/results.json; finished
-runs are skipped, so an interrupted grid resumes. The winner (highest validation
-accuracy, ties to the configuration listed first) is copied to data/meter_arbiter.pt.
-The test split is never read.
+Each configuration is trained K times, each time without one fold of the tuning songs,
+and scored on that fold (mean ± sd over folds). The winner has the best mean; those within
+one standard error of it count as tied, and the one listed first (the simplest) wins. It
+is refitted on all tuning files for the median of its folds' early-stopping epochs, saved
+in data/arbiter_grid/ and copied to data/meter_arbiter.pt with its cross-validation
+numbers. Results go to data/arbiter_grid/results.json after every finished fold, so an
+interrupted grid resumes. The test split is never read.
 """
 import argparse
 import shutil
@@ -36,49 +41,66 @@ def main(argv=None):
     parser.add_argument("--reset", action="store_true", help="clear previous results, re-run all")
     parser.add_argument("--summary", action="store_true", help="print the results table and exit")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="trainings in parallel")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds per configuration")
-    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--folds", type=int, default=grid.CVSettings.folds,
+                        help="cross-validation folds over songs (fewer when there are fewer songs)")
+    parser.add_argument("--seeds", type=int, default=grid.CVSettings.seeds,
+                        help="seeds trained per fold (their scores pooled)")
+    parser.add_argument("--epochs", type=int, default=grid.CVSettings.epochs,
+                        help="most epochs per training (early stopping usually ends sooner)")
     parser.add_argument("--data", default=config.ARBITER_DATASET_DIR / "tuning.npz")
     parser.add_argument("--out-dir", default=config.ARBITER_GRID_DIR)
     parser.add_argument("--install", default=config.ARBITER_CHECKPOINT,
-                        help="where the winner is copied")
+                        help="where the refitted winner is copied")
     args = parser.parse_args(argv)
 
     points = grid.grid_points(SHARPEN_OPTIONS, BOOST_RARE_OPTIONS)
-    if args.summary:
-        return print_summary(points, grid.load_results(args.out_dir))
     try:
-        fingerprint = ScoreTable.load(args.data).fingerprint()
+        table = ScoreTable.load(args.data)
     except FileNotFoundError as error:
         sys.exit(f"error: {error}")
+    n_songs = len(set(table.song_ids))
+    if n_songs < 3:
+        sys.exit(f"error: {args.data}: {n_songs} song(s); cross-validation needs at least 3 "
+                 "(one held out, one to train on, one to stop early on)")
+    settings = grid.CVSettings(min(args.folds, n_songs), args.seeds, args.epochs)
+    fingerprint = table.fingerprint()
+    if args.summary:
+        results = grid.current_results(grid.load_results(args.out_dir), fingerprint, settings)
+        summaries = grid.summarise(points, results, settings)
+        return print_summary(points, summaries, grid.winner(points, summaries) if summaries else None)
     if args.reset:
         shutil.rmtree(args.out_dir, ignore_errors=True)
-    todo = grid.pending(points, grid.load_results(args.out_dir), fingerprint, args.out_dir,
-                        args.seeds, args.epochs)
-    print(f"{len(points)} configurations, {len(points) - len(todo)} already done, "
-          f"{len(todo)} to train ({args.seeds} seeds each, -j {args.jobs})")
+    todo = grid.pending(points, grid.load_results(args.out_dir), fingerprint, settings)
+    print(f"{len(points)} configurations x {settings.folds} folds over {n_songs} songs "
+          f"({len(table.paths)} files), {settings.seeds} seed(s) per fold: "
+          f"{len(points) * settings.folds - len(todo)} runs already done, {len(todo)} to train "
+          f"(-j {args.jobs})")
     if args.dry_run:
-        for point in todo:
-            print(f"  would train {point.name}")
+        for point, fold in todo:
+            print(f"  would train {point.name} without fold {fold}")
         return 0
     start = time.perf_counter()
-    results = grid.run_grid(points, args.data, args.out_dir, args.jobs, args.seeds, args.epochs)
+    results = grid.run_grid(points, args.data, args.out_dir, args.jobs, settings)
     print(f"grid trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
-    best = grid.winner(points, results)
-    grid.install_winner(best, args.out_dir, args.install)
-    print_summary(points, results)
-    print(f"winner {best.name} (val {results[best.name]['val_accuracy']:.3f}) -> {args.install}")
+    summaries = grid.summarise(points, results, settings)
+    best = grid.winner(points, summaries)
+    grid.refit_winner(best, summaries[best.name], args.data, args.out_dir, args.install)
+    print_summary(points, summaries, best)
+    summary = summaries[best.name]
+    print(f"winner {best.name}: CV accuracy {summary.mean:.3f} ± {summary.sd:.3f} over "
+          f"{settings.folds} folds (ties: within one standard error, {summary.standard_error:.3f}, "
+          f"the simplest); refitted on all {len(table.paths)} tuning files for "
+          f"{summary.refit_epochs} epochs -> {args.install}")
     return 0
 
 
-def print_summary(points, results):
-    rows = grid.summary_rows(points, results)
+def print_summary(points, summaries, chosen=None):
+    rows = grid.summary_rows(points, summaries, chosen)
     if not rows:
         print("no grid results yet (run grid_arbiter.py)")
         return 1
-    print(tabulate(rows, floatfmt=".3f", headers=[
-        "sharpen", "boost_rare", "val acc (kept seed)", "mean ± std over seeds",
-        "val acc per class"]))
+    print(tabulate(rows, headers=["", "sharpen", "boost_rare", "CV accuracy mean ± sd over folds",
+                                  "CV accuracy per class", "refit epochs"]))
     return 0
 
 

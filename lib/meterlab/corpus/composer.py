@@ -1,27 +1,36 @@
 """Compose multi-instrument General-MIDI music in a given meter, with exact beat annotations.
 
-One generator serves every class: tempo, key, instruments, playing styles, swing,
-humanisation and mix are drawn from the same distributions whatever the meter, so the
-only systematic difference between classes is the bar: how many beats it has and how
-they group (5 as 3+2 or 2+3, 7 as 2+2+3, 3+2+2 or 2+3+2, ...). Accents, bass and
-chord changes, drum patterns and melodic phrases all follow that bar structure, which
-is what a meter estimator has to pick up.
+One generator serves every class. :func:`draw_choices` draws every piece-level parameter
+(tempo, subdivision, swing, key, instruments, playing styles, drums, mix levels, offset,
+...) from one distribution whatever the meter, so the only systematic difference between
+classes is the bar: how many beats it has, how they group (5 as 3+2 or 2+3, 7 as 2+2+3,
+3+2+2 or 2+3+2, ...) and on which of its beats an excerpt starts. Accents, bass and chord
+changes, drum patterns and melodic phrases all follow that bar structure, which is what
+a meter estimator has to pick up; tests/test_corpus_cues.py checks that no other drawn
+parameter tells the classes apart.
 
 Everything is drawn from the ``numpy.random.Generator`` passed in, so a clip is a pure
 function of its RNG seed. Beat times come from the tempo grid *before* humanisation;
 note onsets are jittered by at most :data:`MAX_JITTER_S` around it.
 """
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from math import ceil
 
 import numpy as np
 import pretty_midi
 
-#: Tempo is drawn uniformly from this range (beats per minute) ...
-TEMPO_RANGE_BPM = (60.0, 200.0)
-#: ... intersected with the tempi that give a bar of this many seconds, so that a bar of
-#: 7 is not 7 s long and a bar of 3 is not a blur.
+from meterlab.config import DEFAULT_CLASSES
+
+#: A bar of any default class lasts this many seconds at every tempo drawn, so that a
+#: bar of 7 is not 7 s long and a bar of 3 is not a blur.
 BAR_RANGE_S = (0.9, 4.5)
+#: Tempo is drawn uniformly from this one range whatever the meter: the tempi at which
+#: bars of every default class lie in :data:`BAR_RANGE_S` (93.3-200 BPM). A range per
+#: meter would let the tempo tell the meter; the bar's length follows from the tempo
+#: instead (bars of meters outside the default classes may fall outside the range).
+TEMPO_RANGE_BPM = (60.0 * max(DEFAULT_CLASSES) / BAR_RANGE_S[1],
+                   60.0 * min(DEFAULT_CLASSES) / BAR_RANGE_S[0])
 #: The first annotated beat falls uniformly in [0, MAX_OFFSET_S).
 MAX_OFFSET_S = 0.5
 #: Humanisation never moves a note further than this from its grid time.
@@ -105,11 +114,59 @@ class Grid:
 
 
 @dataclass(frozen=True)
+class Choices:
+    """Every piece-level choice of a clip, as drawn by :func:`draw_choices`.
+
+    Only ``grouping`` and ``start_position`` depend on the meter, because they are the
+    bar itself: how its beats group and on which of them the clip starts (1 = the
+    downbeat). Every other field is a nuisance parameter drawn from one distribution for
+    every meter. Choices made while writing notes (phrase densities, melodic steps,
+    velocities, fills) are drawn per phrase or note, from distributions that do not
+    depend on the meter either.
+    """
+
+    meter: int
+    grouping: tuple
+    start_position: int
+    tempo_bpm: float
+    #: Subdivisions per beat (2, 3 or 4); more only at slow enough tempi, whatever the meter.
+    subdivisions: int
+    swing: float
+    offset_s: float
+    jitter_s: float
+    phrase_bars: int
+    key: int
+    mode: str
+    progression: tuple
+    sevenths: bool
+    #: Chance per bar of a second chord at the bar's last group (none in a one-group bar).
+    p_split: float
+    melody_reuse: bool
+    bass_style: str
+    chord_style: str
+    #: GM program per part: ``bass``, ``chords``, ``melody``.
+    programs: dict
+    #: Mix level per part in dB; ``drums`` is None when drums are left out.
+    gains_db: dict
+    drum_mode: str
+    drum_style: dict
+    drum_kit: int
+
+    @property
+    def beat_s(self):
+        return 60.0 / self.tempo_bpm
+
+    def info(self):
+        """The choices as plain JSON values (tuples become lists), for ``corpus.json``."""
+        return json.loads(json.dumps(asdict(self)))
+
+
+@dataclass(frozen=True)
 class Piece:
-    """A composed clip: its MIDI, exact beat annotations and the parameters drawn.
+    """A composed clip: its MIDI, exact beat annotations and the choices drawn.
 
     ``positions`` holds each beat's 1-based position in the bar (1 = downbeat).
-    ``info`` holds JSON-able generator choices, for corpus metadata and debugging.
+    ``info`` holds the JSON-able choices (:meth:`Choices.info`), for corpus metadata.
     """
 
     midi: pretty_midi.PrettyMIDI
@@ -136,13 +193,6 @@ def default_groupings(meter):
     return ((2,) * ((meter - 3) // 2) + (3,),)
 
 
-def tempo_range(meter):
-    """The BPM interval a clip in ``meter`` draws from (see :data:`BAR_RANGE_S`)."""
-    lo = max(TEMPO_RANGE_BPM[0], 60.0 * meter / BAR_RANGE_S[1])
-    hi = min(TEMPO_RANGE_BPM[1], 60.0 * meter / BAR_RANGE_S[0])
-    return min(lo, hi), hi
-
-
 def compose(meter, duration_s, rng):
     """Compose one clip of ``duration_s`` seconds in ``meter`` beats per bar.
 
@@ -159,41 +209,64 @@ def compose(meter, duration_s, rng):
     -------
     Piece
     """
+    choices = draw_choices(meter, rng)
+    grid = _grid(choices, duration_s)
+    harm = _Harmony(grid, _chords_per_bar(grid, choices, rng), choices)
+    midi = pretty_midi.PrettyMIDI(initial_tempo=choices.tempo_bpm)
+    for events, program, is_drum, gain_db, tightness in _compose_parts(grid, harm, choices, rng):
+        midi.instruments.append(_to_instrument(events, program, is_drum, gain_db,
+                                               choices.jitter_s * tightness, choices.offset_s,
+                                               duration_s, rng))
+    beats, positions = _beat_annotations(grid, choices.offset_s, choices.start_position, duration_s)
+    return Piece(midi, beats, positions, meter, float(duration_s), choices.info())
+
+
+def draw_choices(meter, rng):
+    """Draw every piece-level choice of a clip in ``meter`` (see :class:`Choices`)."""
     if meter < 2:
         raise ValueError(f"meter must be at least 2, got {meter}")
-    grid, offset, start_pos = _draw_grid(meter, duration_s, rng)
-    harmony, key_info = _draw_harmony(grid, rng)
-    phrase_bars = int(rng.choice((2, 4)))
-    jitter_s = float(rng.uniform(0.002, 0.007))
-    parts, part_info = _compose_parts(grid, harmony, key_info, phrase_bars, rng)
-    midi = pretty_midi.PrettyMIDI(initial_tempo=60.0 / grid.beat_s)
-    for events, program, is_drum, gain_db, tightness in parts:
-        midi.instruments.append(_to_instrument(events, program, is_drum, gain_db, jitter_s * tightness,
-                                               offset, duration_s, rng))
-    beats, positions = _beat_annotations(grid, offset, start_pos, duration_s)
-    info = {
-        "meter": meter, "grouping": list(grid.grouping), "tempo_bpm": round(60.0 / grid.beat_s, 3),
-        "offset_s": round(offset, 6), "start_position": start_pos, "subdivisions": grid.n_sub,
-        "swing": round(grid.swing, 3), "jitter_ms": round(1000 * jitter_s, 2), "phrase_bars": phrase_bars,
-        **key_info, **part_info,
-    }
-    return Piece(midi, beats, positions, meter, float(duration_s), info)
-
-
-def _draw_grid(meter, duration_s, rng):
-    """Draw tempo, grouping, subdivision, swing and where in the bar the clip starts."""
     groupings = default_groupings(meter)
-    grouping = groupings[rng.integers(len(groupings))]
-    beat_s = 60.0 / rng.uniform(*tempo_range(meter))
+    grouping = tuple(groupings[rng.integers(len(groupings))])
+    tempo_bpm = float(rng.uniform(*TEMPO_RANGE_BPM))
+    beat_s = 60.0 / tempo_bpm
     n_sub = 4 if (beat_s > 0.55 and rng.random() < 0.5) else 2
     if beat_s > 0.43 and rng.random() < 0.15:
         n_sub = 3
-    swing = 0.5 if rng.random() < 0.6 else float(rng.uniform(0.54, 0.66))
-    offset = float(rng.uniform(0.0, MAX_OFFSET_S))
-    start_pos = int(rng.integers(2, meter + 1)) if rng.random() < P_EXCERPT_START else 1
-    t0 = offset - (start_pos - 1) * beat_s
-    n_bars = ceil((duration_s - t0) / (meter * beat_s)) + 1
-    return Grid(meter, tuple(grouping), beat_s, n_sub, swing, t0, n_bars), offset, start_pos
+    mode = "major" if rng.random() < 0.6 else "minor"
+    progressions = PROGRESSIONS[mode]
+    drum_mode = str(rng.choice(("full", "weak", "none"),
+                               p=(1 - P_WEAK_DRUMS - P_NO_DRUMS, P_WEAK_DRUMS, P_NO_DRUMS)))
+    drum_gain = {"full": (-4, 0), "weak": (-24, -16)}.get(drum_mode)
+    return Choices(
+        meter=meter, grouping=grouping,
+        start_position=int(rng.integers(2, meter + 1)) if rng.random() < P_EXCERPT_START else 1,
+        tempo_bpm=tempo_bpm, subdivisions=n_sub,
+        swing=0.5 if rng.random() < 0.6 else float(rng.uniform(0.54, 0.66)),
+        offset_s=float(rng.uniform(0.0, MAX_OFFSET_S)),
+        jitter_s=float(rng.uniform(0.002, 0.007)),
+        phrase_bars=int(rng.choice((2, 4))),
+        key=int(rng.integers(12)), mode=mode,
+        progression=tuple(progressions[rng.integers(len(progressions))]),
+        sevenths=bool(rng.random() < 0.3),
+        p_split=float(rng.choice((0.0, 0.0, 0.3, 0.6))),
+        melody_reuse=bool(rng.random() < 0.5),
+        bass_style=str(rng.choice(("groups", "beats", "pedal", "pulse"))),
+        chord_style=str(rng.choice(("pad", "stabs", "oompah", "arpeggio"))),
+        programs={name: int(rng.choice(table)) for name, table in
+                  (("bass", BASS_PROGRAMS), ("chords", CHORD_PROGRAMS), ("melody", MELODY_PROGRAMS))},
+        gains_db={"bass": float(rng.uniform(-6, 0)), "chords": float(rng.uniform(-10, -2)),
+                  "melody": float(rng.uniform(-6, 0)),
+                  "drums": float(rng.uniform(*drum_gain)) if drum_gain else None},
+        drum_mode=drum_mode, drum_style=_draw_drum_style(rng), drum_kit=int(rng.choice(DRUM_KITS)),
+    )
+
+
+def _grid(choices, duration_s):
+    """The clip's grid: bar 0 starts early enough that the music starts mid-bar when asked."""
+    beat_s = choices.beat_s
+    t0 = choices.offset_s - (choices.start_position - 1) * beat_s
+    n_bars = ceil((duration_s - t0) / (choices.meter * beat_s)) + 1
+    return Grid(choices.meter, choices.grouping, beat_s, choices.subdivisions, choices.swing, t0, n_bars)
 
 
 def _beat_annotations(grid, offset, start_pos, duration_s):
@@ -204,64 +277,50 @@ def _beat_annotations(grid, offset, start_pos, duration_s):
     return times[keep], (k[keep] % grid.meter + 1).astype(int)
 
 
-def _draw_harmony(grid, rng):
-    """One chord per bar from a progression; sometimes a second one at the last group.
+def _chords_per_bar(grid, choices, rng):
+    """One chord per bar from the progression; sometimes a second one at the last group.
 
-    Returns, per bar, a list of ``(start_beat, scale_degree)`` segments, and key info.
+    Returns, per bar, a list of ``(start_beat, scale_degree)`` segments.
     """
-    mode = "major" if rng.random() < 0.6 else "minor"
-    progressions = PROGRESSIONS[mode]
-    progression = progressions[rng.integers(len(progressions))]
-    p_split = float(rng.choice((0.0, 0.0, 0.3, 0.6))) if len(grid.grouping) > 1 else 0.0
     split_beat = grid.group_starts[-1]
     harmony = []
     for bar in range(grid.n_bars):
-        degree = progression[bar % len(progression)]
+        degree = choices.progression[bar % len(choices.progression)]
         segments = [(0, degree)]
-        if rng.random() < p_split:
+        if split_beat > 0 and rng.random() < choices.p_split:
             segments.append((split_beat, int(rng.choice([d for d in (0, 3, 4, 5) if d != degree]))))
         harmony.append(segments)
-    key_info = {"key": int(rng.integers(12)), "mode": mode, "progression": list(progression),
-                "sevenths": bool(rng.random() < 0.3)}
-    return harmony, key_info
+    return harmony
 
 
-def _compose_parts(grid, harmony, key_info, phrase_bars, rng):
-    """Draw instruments, styles and mix levels, and write every part's notes.
+def _compose_parts(grid, harm, choices, rng):
+    """Write every part's notes with the drawn instruments, styles and mix levels.
 
-    Returns a list of ``(events, program, is_drum, gain_db, tightness)`` and the choices
-    made. ``tightness`` scales the clip's timing jitter (drummers sit tighter on the grid).
+    Returns a list of ``(events, program, is_drum, gain_db, tightness)``. ``tightness``
+    scales the clip's timing jitter (drummers sit tighter on the grid).
     """
-    harm = _Harmony(grid, harmony, key_info)
-    bass_style = str(rng.choice(("groups", "beats", "pedal", "pulse")))
-    chord_style = str(rng.choice(("pad", "stabs", "oompah", "arpeggio")))
-    programs = {name: int(rng.choice(table)) for name, table in
-                (("bass", BASS_PROGRAMS), ("chords", CHORD_PROGRAMS), ("melody", MELODY_PROGRAMS))}
+    programs, gains = choices.programs, choices.gains_db
     parts = [
-        (_bass_events(grid, harm, bass_style, rng), programs["bass"], False, rng.uniform(-6, 0), 1.0),
-        (_chord_events(grid, harm, chord_style, rng), programs["chords"], False, rng.uniform(-10, -2), 1.0),
-        (_melody_events(grid, harm, phrase_bars, rng), programs["melody"], False, rng.uniform(-6, 0), 1.5),
+        (_bass_events(grid, harm, choices.bass_style, rng), programs["bass"], False, gains["bass"], 1.0),
+        (_chord_events(grid, harm, choices.chord_style, rng), programs["chords"], False, gains["chords"], 1.0),
+        (_melody_events(grid, harm, choices.phrase_bars, choices.melody_reuse, rng), programs["melody"],
+         False, gains["melody"], 1.5),
     ]
-    drum_mode = str(rng.choice(("full", "weak", "none"), p=(1 - P_WEAK_DRUMS - P_NO_DRUMS, P_WEAK_DRUMS, P_NO_DRUMS)))
-    info = {"bass_style": bass_style, "chord_style": chord_style, "programs": programs, "drum_mode": drum_mode}
-    if drum_mode != "none":
-        style = _draw_drum_style(rng)
-        kit = int(rng.choice(DRUM_KITS))
-        gain_db = rng.uniform(-4, 0) if drum_mode == "full" else rng.uniform(-24, -16)
-        parts.append((_drum_events(grid, style, phrase_bars, rng), kit, True, gain_db, 0.5))
-        info.update(drum_style=style["backbeat"], cymbal=style["cymbal"], drum_kit=kit)
-    return parts, info
+    if choices.drum_mode != "none":
+        parts.append((_drum_events(grid, choices.drum_style, choices.phrase_bars, rng), choices.drum_kit,
+                      True, gains["drums"], 0.5))
+    return parts
 
 
 class _Harmony:
     """Which chord sounds at a beat, and its pitches in a part's register."""
 
-    def __init__(self, grid, harmony, key_info):
+    def __init__(self, grid, harmony, choices):
         self.grid = grid
         self.harmony = harmony
-        self.key = key_info["key"]
-        self.scale = MAJOR if key_info["mode"] == "major" else MINOR
-        self.chord_size = 4 if key_info["sevenths"] else 3
+        self.key = choices.key
+        self.scale = MAJOR if choices.mode == "major" else MINOR
+        self.chord_size = 4 if choices.sevenths else 3
 
     def degree_at(self, bar, beat):
         """Scale degree of the chord sounding at ``beat`` of ``bar``."""
@@ -365,16 +424,15 @@ def _chord_events(grid, harm, style, rng):
     return events
 
 
-def _melody_events(grid, harm, phrase_bars, rng):
+def _melody_events(grid, harm, phrase_bars, reuse, rng):
     """A melody in 2- or 4-bar phrases whose note density varies phrase to phrase.
 
     Onsets favour metrically strong slots; group starts land on chord tones; each phrase
-    usually breathes over its last group; odd phrases may reuse the previous rhythm, which
-    gives the music repetition at the phrase (and so bar) period.
+    usually breathes over its last group; with ``reuse``, odd phrases repeat the previous
+    rhythm, which gives the music repetition at the phrase (and so bar) period.
     """
     lo, hi = harm.step_range(*MELODY_RANGE)
     step = int(rng.integers(lo + 3, hi - 3))
-    reuse = rng.random() < 0.5
     rhythm = []
     events = []
     for first_bar in range(0, grid.n_bars, phrase_bars):
