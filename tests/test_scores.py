@@ -170,3 +170,19 @@ def test_make_scores_small_from_the_catalogue(tmp_path, capsys):
     rows = _rows(tmp_path / "manifest.csv")
     assert {r["meter"] for r in rows} == {"3", "4", "5", "7"}
     assert works_across_splits([tuple(r.values()) for r in rows]) == {}
+
+
+def test_accompaniment_follows_the_key_and_the_bars():
+    from meterlab.performance import Score
+    from meterlab.scores.accompaniment import accompany, estimate_key
+
+    # arpeggios in 3/4, one chord per bar: G, C, D, G (G major)
+    melody = [67, 71, 74, 72, 76, 67, 62, 66, 69, 67, 71, 74] * 2
+    tune = Score(onsets=np.arange(24.0), durations=np.ones(24), pitches=np.array(melody),
+                 parts=np.zeros(24, int), meter=3)
+    assert estimate_key(tune.pitches, tune.durations) == (7, True)
+    full = accompany(tune, np.random.default_rng(0))
+    assert full.n_parts == 3 and np.array_equal(full.pitches[full.parts == 2], tune.pitches)
+    bass = full.parts == 0
+    assert np.array_equal(full.onsets[bass], np.arange(0, 24, 3))
+    assert list(full.pitches[bass] % 12) == [7, 0, 2, 7] * 2

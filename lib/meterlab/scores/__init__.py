@@ -10,7 +10,8 @@ as expressive performances (:mod:`meterlab.performance`) and writes, under ``out
     counts.json                      excerpts per class, per source and per split
     manifest.csv                     path,meter,split,song,source (written last, atomically)
 
-Splits are by work: ``song`` is the work id (:func:`.catalogue.work_id`), and the split a
+Melody-only tunes get a bass and chords in most pieces (:mod:`.accompaniment`), as folk
+tunes are usually heard. Splits are by work: ``song`` is the work id (:func:`.catalogue.work_id`), and the split a
 salted hash of it, so every excerpt, copy and arrangement of one work lands in one split.
 Every work's randomness comes from ``(seed, work key)`` alone, so the dataset is the same
 whatever the worker count.
@@ -34,6 +35,7 @@ from meterlab.corpus.render import SOUNDFONT_PATH, render
 from meterlab.datasets import hash_split, stable_hash
 from meterlab.engine import map_files
 from meterlab.performance import draw_style, perform
+from meterlab.scores.accompaniment import accompany
 from meterlab.scores.catalogue import slug
 from meterlab.scores.extract import ScoreError, cached_score
 
@@ -47,6 +49,11 @@ SPLIT_SALT = "meterlab-scores"
 DURATION_RANGE_S = (20.0, 30.0)
 #: Silence before the first performed beat, drawn uniformly (seconds).
 MAX_LEAD_S = 0.5
+#: A work holds one excerpt per this many times the longest excerpt (at its base tempo), so
+#: that ritardandi and fermatas do not run the last excerpt past the end of the music.
+EXCERPT_ROOM = 1.3
+#: Share of melody-only works (folk tunes) played with a bass and chords added.
+P_ACCOMPANIED = 0.7
 #: Where parsed scores are cached (never committed: under data/).
 PARSE_CACHE = config.CACHE_DIR / "scores"
 
@@ -166,11 +173,14 @@ def _build_work(job):
     except ScoreError as error:
         return str(error)
     rng = np.random.default_rng(np.random.SeedSequence([seed, stable_hash(work.key)]))
+    accompanied = score.n_parts == 1 and rng.random() < P_ACCOMPANIED
+    if accompanied:
+        score = accompany(score, rng)
     style = draw_style(score.n_parts, rng, soundfonts)
     beat_s = 60.0 / style.tempo_bpm
     first = float(np.floor(score.onsets.min() - score.downbeat) + score.downbeat)
     length_s = (score.end - first) * beat_s
-    n_excerpts = int(np.clip(length_s // DURATION_RANGE_S[1], 1, max_excerpts))
+    n_excerpts = int(np.clip(length_s // (EXCERPT_ROOM * DURATION_RANGE_S[1]), 1, max_excerpts))
     if length_s < 1.5 * DURATION_RANGE_S[1]:
         score = score.repeated(int(np.ceil(1.5 * DURATION_RANGE_S[1] / max(length_s, 1.0))) + 1)
     span = (score.end - first) / n_excerpts
@@ -189,6 +199,7 @@ def _build_work(job):
                     performance.beats, performance.positions)
         info = {"work": work.key, "work_id": work.work_id, "title": work.title,
                 "time_signature": work.time_signature, "duration_s": round(duration_s, 3),
+                "accompanied": bool(accompanied),
                 **performance.info, "style": style.info()}
         results.append(((rel_audio, work.meter, excerpt_split(work), work.work_id, work.source),
                         excerpt_id, info))
