@@ -177,33 +177,58 @@ def _build_work(job):
     if accompanied:
         score = accompany(score, rng)
     style = draw_style(score.n_parts, rng, soundfonts)
-    beat_s = 60.0 / style.tempo_bpm
-    first = float(np.floor(score.onsets.min() - score.downbeat) + score.downbeat)
-    length_s = (score.end - first) * beat_s
-    n_excerpts = int(np.clip(length_s // (EXCERPT_ROOM * DURATION_RANGE_S[1]), 1, max_excerpts))
-    if length_s < 1.5 * DURATION_RANGE_S[1]:
-        score = score.repeated(int(np.ceil(1.5 * DURATION_RANGE_S[1] / max(length_s, 1.0))) + 1)
-    span = (score.end - first) / n_excerpts
+    plan = _excerpt_plan(score, style, max_excerpts, rng)
+    score = _long_enough(score, style)
     results = []
-    for index in range(n_excerpts):
-        duration_s = float(rng.uniform(*DURATION_RANGE_S))
-        start = first + float(np.floor(index * span + rng.uniform(0, max(span - duration_s / beat_s, 1))))
+    for index, (start, duration_s) in enumerate(plan):
         performance = perform(score, style, rng, start, duration_s, float(rng.uniform(0, MAX_LEAD_S)))
         if len(performance.beats) < 2 * score.meter:
             return f"{work.key}: excerpt {index} holds fewer than two bars"
         excerpt_id = f"{slug(work.key)}-{index}"
-        audio = render(performance.midi, duration_s, soundfont=style.soundfont)
-        rel_audio = f"{AUDIO_DIR}/{excerpt_id}.flac"
-        sf.write(os.path.join(out_dir, rel_audio), audio, config.SAMPLE_RATE, format="FLAC", subtype="PCM_16")
-        write_beats(os.path.join(out_dir, ANNOTATION_DIR, f"{excerpt_id}.beats"),
-                    performance.beats, performance.positions)
+        _write_excerpt(out_dir, excerpt_id, performance, duration_s)
         info = {"work": work.key, "work_id": work.work_id, "title": work.title,
                 "time_signature": work.time_signature, "duration_s": round(duration_s, 3),
-                "accompanied": bool(accompanied),
-                **performance.info, "style": style.info()}
-        results.append(((rel_audio, work.meter, excerpt_split(work), work.work_id, work.source),
-                        excerpt_id, info))
+                "accompanied": bool(accompanied), **performance.info, "style": style.info()}
+        row = (f"{AUDIO_DIR}/{excerpt_id}.flac", work.meter, excerpt_split(work), work.work_id, work.source)
+        results.append((row, excerpt_id, info))
     return results
+
+
+def _music_span(score, style):
+    """First grid beat of the music and its length in seconds at the base tempo."""
+    first = float(np.floor(score.onsets.min() - score.downbeat) + score.downbeat)
+    return first, (score.end - first) * 60.0 / style.tempo_bpm
+
+
+def _long_enough(score, style):
+    """A short piece (a song's verse, a tune) repeated until it holds the longest excerpt
+    with room to spare, as such pieces are played."""
+    need = 1.5 * DURATION_RANGE_S[1]
+    length_s = _music_span(score, style)[1]
+    return score if length_s >= need else score.repeated(int(np.ceil(need / max(length_s, 1.0))) + 1)
+
+
+def _excerpt_plan(score, style, max_excerpts, rng):
+    """``[(start beat, duration s)]``: up to ``max_excerpts`` excerpts, one per stretch of
+    :data:`EXCERPT_ROOM` longest excerpts, each starting on a beat within its stretch."""
+    first, length_s = _music_span(score, style)
+    n_excerpts = int(np.clip(length_s // (EXCERPT_ROOM * DURATION_RANGE_S[1]), 1, max_excerpts))
+    span = (_music_span(_long_enough(score, style), style)[1] * style.tempo_bpm / 60.0) / n_excerpts
+    plan = []
+    for index in range(n_excerpts):
+        duration_s = float(rng.uniform(*DURATION_RANGE_S))
+        slack = max(span - duration_s * style.tempo_bpm / 60.0, 1.0)
+        plan.append((first + float(np.floor(index * span + rng.uniform(0, slack))), duration_s))
+    return plan
+
+
+def _write_excerpt(out_dir, excerpt_id, performance, duration_s):
+    """Render the excerpt with its style's SoundFont; write its FLAC and its beats."""
+    audio = render(performance.midi, duration_s, soundfont=performance.style.soundfont)
+    sf.write(os.path.join(out_dir, AUDIO_DIR, f"{excerpt_id}.flac"), audio, config.SAMPLE_RATE,
+             format="FLAC", subtype="PCM_16")
+    write_beats(os.path.join(out_dir, ANNOTATION_DIR, f"{excerpt_id}.beats"),
+                performance.beats, performance.positions)
 
 
 def _lost_work(job, cause):
