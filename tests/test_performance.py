@@ -109,3 +109,15 @@ def test_repeated_score_keeps_the_bar_grid():
     twice = score.repeated(2)
     assert len(twice.onsets) == 2 * len(score.onsets)
     assert np.array_equal(score.position(twice.onsets[len(score.onsets):]), score.position(score.onsets))
+
+
+def test_drum_parts_of_a_score_play_on_the_kit():
+    score = _scale_score(meter=4)
+    score = Score(onsets=score.onsets, durations=score.durations, pitches=np.full(len(score.onsets), 36),
+                  parts=(np.arange(len(score.onsets)) % 2), meter=4, drum_parts=(1,))
+    perf = perform(score, _plain_style(programs=(33, 0), drum_kit=8, pedal_beats=2), np.random.default_rng(0),
+                   start=0.0, duration_s=5.0)
+    bass, drums = perf.midi.instruments
+    assert (bass.is_drum, bass.program) == (False, 33) and (drums.is_drum, drums.program) == (True, 8)
+    assert any(c.number == 64 for c in bass.control_changes)
+    assert not any(c.number == 64 for c in drums.control_changes)

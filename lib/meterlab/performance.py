@@ -72,8 +72,10 @@ class Score:
     """Notes on a metrical grid in beats, and the bar that grid has.
 
     ``onsets``/``durations`` are in beats; ``parts`` numbers the voices (any order);
-    ``fermatas`` flags notes held longer. Beat ``downbeat + k * meter`` starts a bar for
-    every integer ``k``; ``end`` is where the music ends (beats).
+    ``fermatas`` flags notes held longer; ``drum_parts`` lists parts whose pitches are GM
+    percussion notes (the synthetic generator's drums; they play on the style's kit).
+    Beat ``downbeat + k * meter`` starts a bar for every integer ``k``; ``end`` is where the
+    music ends (beats).
     """
 
     onsets: np.ndarray
@@ -84,6 +86,7 @@ class Score:
     downbeat: float = 0.0
     end: float = None
     fermatas: np.ndarray = None
+    drum_parts: tuple = ()
 
     def __post_init__(self):
         for name in ("onsets", "durations", "pitches", "parts"):
@@ -291,8 +294,9 @@ def velocities(score, style, onsets, rng):
 
 def _part(score, style, tmap, part, notes, duration_s, rng):
     """One voice as a ``pretty_midi.Instrument``: timing, length, loudness and rolls."""
-    program = style.programs[part % len(style.programs)]
-    inst = pretty_midi.Instrument(program=program, name=f"part {part}")
+    is_drum = part in score.drum_parts
+    program = style.drum_kit if is_drum else style.programs[part % len(style.programs)]
+    inst = pretty_midi.Instrument(program=program, is_drum=is_drum, name=f"part {part}")
     onsets, lengths, pitches = score.onsets[notes], score.durations[notes], score.pitches[notes]
     starts = tmap(onsets)
     ends = tmap(onsets + lengths)
@@ -301,7 +305,7 @@ def _part(score, style, tmap, part, notes, duration_s, rng):
     ends = starts + np.maximum((ends - starts) * np.minimum(legato, 1.0), MIN_NOTE_S)
     jitter = np.clip(rng.normal(0, 1, len(onsets)) * style.jitter_s, -MAX_JITTER_S, MAX_JITTER_S)
     lead = style.melody_lead_s if part == score.n_parts - 1 else 0.0
-    starts = starts + jitter - lead + _spread(score, style, part, onsets, rng)
+    starts = starts + jitter - lead + (0.0 if is_drum else _spread(score, style, part, onsets, rng))
     ends = ends + jitter - lead
     vel = velocities(score, style, onsets, rng)
     for s, e, p, v in zip(starts, ends, pitches, vel):
@@ -311,7 +315,7 @@ def _part(score, style, tmap, part, notes, duration_s, rng):
     _clip_overlaps(inst.notes)
     gain = style.part_gain_db[part % len(style.part_gain_db)]
     inst.control_changes.append(pretty_midi.ControlChange(7, gain_to_cc(gain), 0.0))
-    if style.pedal_beats:
+    if style.pedal_beats and not is_drum:
         inst.control_changes.extend(_pedal(score, style, tmap, duration_s))
     return inst
 
