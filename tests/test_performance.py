@@ -121,3 +121,9 @@ def test_drum_parts_of_a_score_play_on_the_kit():
     assert (bass.is_drum, bass.program) == (False, 33) and (drums.is_drum, drums.program) == (True, 8)
     assert any(c.number == 64 for c in bass.control_changes)
     assert not any(c.number == 64 for c in drums.control_changes)
+
+
+def test_each_piece_draws_one_of_the_soundfonts_given():
+    rng = np.random.default_rng(0)
+    fonts = {draw_style(2, rng, ("bundled.sf2", "user.sf2")).soundfont for _ in range(40)}
+    assert fonts == {"bundled.sf2", "user.sf2"}
