@@ -10,10 +10,11 @@ import soundfile as sf
 from meterlab import scores
 from meterlab.config import SAMPLE_RATE
 from meterlab.corpus import annotation_path, read_beats
-from meterlab.datasets import hash_split
+from meterlab.datasets import DatasetConfig, hash_split
 from meterlab.scores import (COUNTS_NAME, DURATION_RANGE_S, MANIFEST_COLUMNS, ScoresSize, build_scores,
                              select_works, works_across_splits)
 from meterlab.scores.catalogue import Work, meter_class, single_signature, tune_title, work_id
+from tests.conftest import load_script
 
 #: A few real works of the music21 corpus: two chorales in 3/4 and 4/4, Essen songs in 3/4 and 5/8.
 WORKS = [
@@ -157,19 +158,14 @@ def test_same_seed_same_dataset_whatever_the_workers(built, tmp_path, parse_cach
 
 @pytest.mark.slow
 def test_make_scores_small_from_the_catalogue(tmp_path, capsys):
-    import importlib.util
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parents[1] / "scripts" / "setup" / "make_scores.py"
-    spec = importlib.util.spec_from_file_location("make_scores", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.main(["--size", "small", "--out", str(tmp_path), "--workers", "2"])
+    load_script("scripts/setup/make_scores.py").main(["--size", "small", "--out", str(tmp_path), "--workers", "2"])
     out = capsys.readouterr().out
     assert "essenFolksong" in out and "bach" in out
     rows = _rows(tmp_path / "manifest.csv")
     assert {r["meter"] for r in rows} == {"3", "4", "5", "7"}
     assert works_across_splits([tuple(r.values()) for r in rows]) == {}
+    entries = DatasetConfig(kind="scores", root=tmp_path).load("all").entries
+    assert {(e.song_id, e.source, e.meter) for e in entries} == {(r["song"], r["source"], int(r["meter"])) for r in rows}
 
 
 def test_accompaniment_follows_the_key_and_the_bars():

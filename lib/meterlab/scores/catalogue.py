@@ -23,9 +23,10 @@ from pathlib import Path
 
 from meterlab.atomic import write_json
 
-#: Collections used, and the sources their works are reported under.
+#: Collections used, and the sources their works are reported under. (Josquin's ABC files
+#: parse as one voice per tune without bar lines, so there is no bar grid to anchor beats.)
 SOURCES = ("bach", "essenFolksong", "ryansMammoth", "oneills1850", "airdsAirs", "miscFolk",
-           "trecento", "monteverdi", "palestrina", "josquin", "beethoven", "mozart", "haydn",
+           "trecento", "monteverdi", "palestrina", "beethoven", "mozart", "haydn",
            "schumann_clara", "schumann_robert", "chopin", "schubert", "corelli", "cpebach",
            "handel", "joplin", "beach", "verdi", "weber")
 #: File kinds music21 parses to notes (``rntxt`` files are harmonic analyses, not music).
@@ -33,7 +34,7 @@ MUSIC_SUFFIXES = (".mxl", ".xml", ".musicxml", ".krn", ".abc", ".mid")
 #: Compound numerators: their class is their numerator, built only on request.
 COMPOUND = (6, 9, 12)
 #: Bump when what the catalogue holds (work ids, selection) changes: the cache is rebuilt.
-CATALOGUE_VERSION = 1
+CATALOGUE_VERSION = 2
 #: Dance types that end folk-tune titles in one collection and not in another.
 DANCE_WORDS = ("reel", "hornpipe", "jig", "slipjig", "slip", "double", "single", "waltz",
                "strathspey", "polka", "clog", "march", "set", "dance", "schottische", "quickstep")
