@@ -76,7 +76,8 @@ def main(argv=None):
     for problem in problems:
         print(f"skipped {problem}", file=sys.stderr)
     print(tables(counts))
-    print(f"{sum(counts['class'].values())} excerpts in {manifest.parent} ({len(problems)} works skipped), "
+    print(f"{sum(counts['class'].values())} excerpts ({counts['audio_minutes']} min of audio) in "
+          f"{manifest.parent} ({len(problems)} works skipped), "
           f"built in {time.perf_counter() - start:.1f} s; counts in {manifest.parent / 'counts.json'}")
 
 

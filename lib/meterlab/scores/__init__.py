@@ -135,6 +135,7 @@ def build_scores(out_dir, works, excerpts_per_work, seed=0, workers=1, soundfont
     if crossing:
         raise AssertionError(f"works in more than one split: {crossing}")
     counts = count_excerpts(rows)
+    counts["audio_minutes"] = round(sum(info["duration_s"] for info in excerpts.values()) / 60, 1)
     write_json(out_dir / COUNTS_NAME, counts)
     write_json(out_dir / PARAMS_NAME, {
         "seed": seed, "excerpts_per_work": excerpts_per_work, "sample_rate": config.SAMPLE_RATE,
