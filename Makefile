@@ -24,6 +24,7 @@ CLASSES ?=
 DATA := $(abspath $(or $(METERLAB_DATA),data))
 export METERLAB_DATA := $(DATA)
 CORPUS_ARGS ?=
+SCORES_ARGS ?=
 GRID_ARGS ?=
 EXTRACT_ARGS ?=
 
@@ -35,9 +36,15 @@ STAMPS := $(DATA)/stamps
 PARALLEL_ARGS := $(if $(SCHEDULER),--scheduler $(SCHEDULER),--workers $(WORKERS))
 
 CORPUS_MANIFEST := $(DATA)/corpus/manifest.csv
+# The real-score dataset (music21's corpus, performed): trained on through --extra-data
+# beside the corpus, reported apart; DATASET=scores runs the chain on it alone.
+SCORES_MANIFEST := $(DATA)/scores/manifest.csv
 ifeq ($(DATASET),corpus)
   DATASET_ARGS := --dataset corpus
-  DATASET_INPUT := $(CORPUS_MANIFEST)
+  DATASET_INPUT := $(CORPUS_MANIFEST) $(SCORES_MANIFEST)
+else ifeq ($(DATASET),scores)
+  DATASET_ARGS := --dataset scores
+  DATASET_INPUT := $(SCORES_MANIFEST)
 else ifeq ($(DATASET),meter2800)
   DATASET_ARGS := --dataset meter2800 --data-dir $(DATA_DIR)
   # The tables in either published form; without them, a target that says what is missing.
@@ -47,7 +54,7 @@ else ifeq ($(DATASET),manifest)
   DATASET_ARGS := --dataset manifest --data-dir $(MANIFEST)
   DATASET_INPUT := $(MANIFEST)
 else
-  $(error DATASET must be corpus, meter2800 or manifest)
+  $(error DATASET must be corpus, scores, meter2800 or manifest)
 endif
 DATASET_ARGS += $(if $(CLASSES),--classes $(CLASSES))
 
@@ -71,9 +78,10 @@ EVAL_STAMP := $(STAMPS)/eval
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
-	@echo "  variables: DATASET=corpus|meter2800|manifest DATA_DIR=... MANIFEST=... CLASSES=3,4"
+	@echo "  variables: DATASET=corpus|scores|meter2800|manifest DATA_DIR=... MANIFEST=... CLASSES=3,4"
 	@echo "             WORKERS=$(WORKERS) SAVE=1 FILE=... OUT=... METERLAB_DATA=... CORPUS_ARGS=... GRID_ARGS=..."
 	@echo "             SCHEDULER=tcp://host:8786|local:N (per-file steps on Dask, instead of WORKERS)"
+	@echo "             SCORES_ARGS='--size large --soundfont my.sf2' (the real-score dataset)"
 	@echo "             EXTRACT_ARGS='--allow-missing NAME' (keep a signal missing on most files)"
 
 install: $(INSTALLED) ## create .venv and install the pinned requirements
@@ -89,10 +97,14 @@ $(INSTALLED): requirements.txt requirements-nodeps.txt
 test: $(INSTALLED) ## run the test suite (the command CI runs)
 	$(PYTHON) -m pytest -q
 
-data: $(CORPUS_MANIFEST) ## build the embedded default corpus (no download)
+data: $(CORPUS_MANIFEST) $(SCORES_MANIFEST) ## build the embedded corpus and real-score dataset (no download)
 
 $(CORPUS_MANIFEST): $(INSTALLED) scripts/setup/make_corpus.py $(wildcard lib/meterlab/corpus/*.py)
 	$(PYTHON) scripts/setup/make_corpus.py --workers $(WORKERS) $(CORPUS_ARGS)
+
+$(SCORES_MANIFEST): $(INSTALLED) scripts/setup/make_scores.py $(wildcard lib/meterlab/scores/*.py) \
+		lib/meterlab/performance.py lib/meterlab/corpus/render.py
+	$(PYTHON) scripts/setup/make_scores.py --workers $(WORKERS) $(SCORES_ARGS)
 
 corpus-preview: $(CORPUS_MANIFEST) ## plot one clip per class with its beats: data/corpus/preview.png
 	$(PYTHON) scripts/setup/make_corpus.py --preview $(DATA)/corpus/preview.png
@@ -164,5 +176,5 @@ bench: $(INSTALLED) $(DATASET_INPUT) ## per-signal cost per file, worker speed-u
 	$(PYTHON) scripts/bench_signals.py $(DATASET_ARGS)
 
 clean: ## remove caches, datasets made here, checkpoints and runs (never your own audio)
-	rm -rf $(DATA)/corpus $(DATA)/cache $(DATA)/arbiter_dataset $(DATA)/arbiter_grid \
+	rm -rf $(DATA)/corpus $(DATA)/scores $(DATA)/cache $(DATA)/arbiter_dataset $(DATA)/arbiter_grid \
 	       $(DATA)/runs $(STAMPS) $(ARBITER) $(ONSET_MLP)

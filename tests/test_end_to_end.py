@@ -20,7 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 #: a harmless change, none for a broken signal chain or arbiter.
 ACCURACY_FLOOR = 1 / 2
 BEST_SIGNAL_FLOOR = 7 / 8
-FAST = ["WORKERS=2", "CORPUS_ARGS=--size small", "GRID_ARGS=--seeds 1 --epochs 40"]
+FAST = ["WORKERS=2", "CORPUS_ARGS=--size small", "SCORES_ARGS=--size small",
+        "GRID_ARGS=--seeds 1 --epochs 40"]
 
 
 def run_make(data, *targets):
@@ -39,8 +40,8 @@ def make(data, *targets):
 def test_make_all_then_nothing_then_smoke_and_save(tmp_path):
     data = tmp_path / "data"
     first = make(data, "all")
-    for produced in ["corpus/manifest.csv", "stamps/warm", "stamps/warm.d", "onset_mlp.pt",
-                     "arbiter_dataset/tuning.npz",
+    for produced in ["corpus/manifest.csv", "scores/manifest.csv", "stamps/warm", "stamps/warm.d",
+                     "onset_mlp.pt", "arbiter_dataset/tuning.npz",
                      "arbiter_grid/results.json", "meter_arbiter.pt", "cache/errors.json"]:
         assert (data / produced).is_file(), produced
     assert len(json.loads((data / "arbiter_grid/results.json").read_text())) == 15 * 5  # folds

@@ -34,6 +34,8 @@ def warm_stamp(tmp_path):
     data = tmp_path / "data"
     (data / "corpus").mkdir(parents=True)
     (data / "corpus" / "manifest.csv").write_text("path,meter\n")
+    (data / "scores").mkdir()
+    (data / "scores" / "manifest.csv").write_text("path,meter\n")
     stamp = data / "stamps" / "warm"
     pending(data, stamp)                          # reading the Makefile writes the dataset tag
     (data / "stamps" / "warm.d").write_text(version_sources("--rule", str(stamp)))

@@ -4,6 +4,7 @@ Each fix is one function with a docstring naming the fault. Nothing here edits
 site-packages; :func:`ensure` applies every import-time fix once, and the library
 modules that need madmom or BeatNet call it before importing them.
 """
+import importlib.machinery
 import importlib.metadata
 import sys
 import types
@@ -73,9 +74,13 @@ def _stub_pyaudio():
     """BeatNet imports ``pyaudio`` at module level, but only its streaming mode uses it.
 
     PyAudio needs PortAudio headers to build; an empty module lets the offline mode import.
+    It gets a module spec, as a real import would, so ``importlib.util.find_spec("pyaudio")``
+    (music21 calls it at import) answers instead of raising.
     """
     if "pyaudio" not in sys.modules:
-        sys.modules["pyaudio"] = types.ModuleType("pyaudio")
+        stub = types.ModuleType("pyaudio")
+        stub.__spec__ = importlib.machinery.ModuleSpec("pyaudio", None)
+        sys.modules["pyaudio"] = stub
 
 
 def _use_agg_backend():

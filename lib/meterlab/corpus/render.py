@@ -1,7 +1,7 @@
 """Render a ``pretty_midi.PrettyMIDI`` to mono audio with TinySoundFont.
 
-The General-MIDI SoundFont that ships inside pretty_midi is used, so rendering needs no
-download and sounds the same everywhere. The synth runs directly at the corpus rate and
+The General-MIDI SoundFont that ships inside pretty_midi is used by default, so rendering
+needs no download and sounds the same everywhere; any other GM ``.sf2`` can be given. The synth runs directly at the corpus rate and
 is advanced from one MIDI event to the next, which renders a 20 s clip in a few tens of
 milliseconds. A fresh synth per clip keeps the output independent of what was rendered
 before (and so of how clips are spread over worker processes).
@@ -28,7 +28,7 @@ FADE_OUT_S = 0.01
 _CONTROL, _NOTE_OFF, _NOTE_ON = 0, 1, 2
 
 
-def render(midi, duration_s, sample_rate=SAMPLE_RATE, peak=PEAK):
+def render(midi, duration_s, sample_rate=SAMPLE_RATE, peak=PEAK, soundfont=SOUNDFONT_PATH):
     """Synthesise ``midi`` to a mono float32 signal of exactly ``duration_s`` seconds.
 
     Parameters
@@ -40,6 +40,8 @@ def render(midi, duration_s, sample_rate=SAMPLE_RATE, peak=PEAK):
     sample_rate : int
     peak : float
         Absolute peak after normalisation (silence stays silence).
+    soundfont : str or Path
+        A General-MIDI ``.sf2`` file.
 
     Returns
     -------
@@ -48,7 +50,7 @@ def render(midi, duration_s, sample_rate=SAMPLE_RATE, peak=PEAK):
     """
     n_samples = int(round(duration_s * sample_rate))
     synth = tinysoundfont.Synth(samplerate=sample_rate)
-    sfid = synth.sfload(SOUNDFONT_PATH)
+    sfid = synth.sfload(str(soundfont))
     channels = _assign_channels(midi)
     for inst, chan in zip(midi.instruments, channels):
         bank = DRUM_BANK if inst.is_drum else 0
