@@ -6,6 +6,7 @@ from meterlab import config
 from meterlab.analysis import Unavailable
 from meterlab.engine import analyse_file
 from meterlab.signals import beat_pattern
+from tests.conftest import load_script
 
 SR = config.SAMPLE_RATE
 BPM = 150.0
@@ -49,12 +50,12 @@ def analysed(tmp_path_factory):
         path = folder / f"bars{meter}.wav"
         sf.write(path, drumless_bars(meter), SR)
         results[meter] = analyse_file(path, signals=("beat_pattern",), cache_root=folder / "cache")
-    return results
+    return folder, results
 
 
 @pytest.mark.parametrize("meter", [3, 4, 5, 7])
 def test_prefers_the_bar_of_bass_and_harmony(analysed, meter):
-    result = analysed[meter]
+    result = analysed[1][meter]
     assert result.error is None and not result.failed and not result.unavailable
     scores = result.scores["beat_pattern"]
     assert scores.shape == (len(config.CANDIDATE_METERS),)
@@ -82,3 +83,16 @@ def test_beat_means_average_each_span():
 def test_change_is_zero_for_repeats_and_one_for_disjoint_vectors():
     vectors = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     assert beat_pattern.change(vectors).tolist() == [0.0, 0.0, 1.0]
+
+
+def test_signal_accuracy_script_reports_the_signal_alone(analysed, capsys):
+    folder = analysed[0]
+    (folder / "manifest.csv").write_text(
+        "path,meter,split\n" + "".join(f"bars{m}.wav,{m},test\n" for m in (3, 4, 5, 7)))
+    script = load_script("scripts/signal_accuracy.py")
+    assert script.main(["--dataset", "manifest", "--data-dir", str(folder / "manifest.csv"),
+                        "--signals", "beat_pattern"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines()
+               if line.startswith("beat_pattern"))
+    assert row.split()[1:5] == ["100%", "4/4", "100.0%", "100.0%"]
+    assert row.endswith("100.0% of 2")
