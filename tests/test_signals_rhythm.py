@@ -5,7 +5,7 @@ import soundfile as sf
 
 from meterlab import config
 from meterlab.analysis import Unavailable
-from meterlab.curves import bar_contrasts, unbiased_autocorrelation
+from meterlab.curves import unbiased_autocorrelation
 from meterlab.engine import analyse_file
 from meterlab.signals import autocorr, bar_tracking, hcdf
 from tests.conftest import click_track
@@ -119,13 +119,13 @@ def test_beat_support_reads_activation_at_the_beats():
 def test_autocorr_contrast_prefers_bar_over_its_multiples():
     # Strong repetition every 3 beats (so also 6, 9, 12), weak at every other lag.
     values = {k: (0.8 if k % 3 == 0 else 0.3) for k in range(1, 14)}
-    contrasts = bar_contrasts(values)
+    contrasts = autocorr.meter_contrasts(values)
     assert config.CANDIDATE_METERS[int(np.argmax(contrasts))] == 3
 
 
 def test_autocorr_contrast_handles_untrusted_long_lags():
     values = {k: (0.8 if k % 4 == 0 else 0.3) if k <= 8 else np.nan for k in range(1, 14)}
-    contrasts = bar_contrasts(values)
+    contrasts = autocorr.meter_contrasts(values)
     assert np.all(np.isfinite(contrasts))
     assert config.CANDIDATE_METERS[int(np.argmax(contrasts))] == 4
 

@@ -20,7 +20,8 @@ from scipy.ndimage import gaussian_filter1d
 
 from .. import config
 from ..analyses.beats import require_beats
-from ..curves import bar_contrasts, lag_peak, unbiased_autocorrelation
+from ..analysis import Unavailable
+from ..curves import lag_peak, unbiased_autocorrelation
 
 NEEDS = ("audio", "beats", "onset", "chroma")
 LIBRARIES = ("librosa", "scipy")
@@ -86,6 +87,34 @@ def bar_autocorrelation(curves, period_frames, lengths):
     ])
 
 
+def baseline(values, meter):
+    """What a bar of ``meter`` must beat: its neighbour lags' mean or its best divisor.
+
+    ``values`` maps bar lengths in beats to autocorrelation, NaN where the lag is too
+    long to trust; shorter lags than ``meter``'s are trusted whenever ``meter``'s is, so
+    only ``meter + 1`` can be missing, leaving ``meter - 1`` as the neighbour baseline.
+    """
+    neighbours = [values[meter - 1], values[meter + 1]]
+    divisors = [values[d] for d in range(1, meter) if meter % d == 0]
+    return max(np.nanmean(neighbours), np.nanmax(divisors))
+
+
+def meter_contrasts(values, meters=config.CANDIDATE_METERS):
+    """Each meter's autocorrelation above its :func:`baseline`.
+
+    A meter whose lag is too long to trust gets the lowest contrast of the others.
+    """
+    contrast = np.array([
+        values[meter] - baseline(values, meter) if np.isfinite(values[meter]) else np.nan
+        for meter in meters
+    ])
+    finite = np.isfinite(contrast)
+    if not finite.any():
+        raise Unavailable("every bar lag is longer than the audio supports")
+    contrast[~finite] = contrast[finite].min()
+    return contrast
+
+
 def scores(analysis):
     beats = analysis["beats"]
     require_beats(beats["times"])
@@ -94,5 +123,5 @@ def scores(analysis):
     period_frames = period * analysis["onset"]["fps"]
     lengths = range(1, max(config.CANDIDATE_METERS) + 2)
     values = dict(zip(lengths, bar_autocorrelation(curves, period_frames, lengths)))
-    contrast = bar_contrasts(values)
+    contrast = meter_contrasts(values)
     return np.exp((contrast - contrast.max()) / TEMPERATURE).astype(np.float32)
