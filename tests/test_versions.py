@@ -85,7 +85,7 @@ def test_an_analysis_changes_only_its_dependants(baseline):
     folder, before = baseline
     after = versions_after(folder, {"analyses/chroma.py": _append("EDITED = 1")})
     assert changed(before, after) == {"meterlab.analyses.chroma", "meterlab.signals.autocorr",
-                                      "meterlab.signals.hcdf"}
+                                      "meterlab.signals.beat_pattern", "meterlab.signals.hcdf"}
 
 
 def test_producers_that_read_audio_declare_it(write_audio, tmp_path, monkeypatch):

@@ -70,9 +70,7 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
         "metrics": metrics.summary(truth, probabilities, classes, alternatives),
         "per_source": metrics.per_source(truth, probabilities, classes,
                                          [entry.source for entry in entries], alternatives),
-        "per_signal": {name: metrics.summary(table.meters, signal_votes(table, j, classes),
-                                             classes)
-                       for j, name in enumerate(table.signals)},
+        "per_signal": signal_accuracy(table, classes),
         "files": files,
         "signals": list(predictor.signals),
         "signal_coverage": table.coverage() if table.paths else {},
@@ -90,6 +88,12 @@ def signal_votes(table, index, classes):
     votes = table.scores[:, index][:, columns].astype(np.float64)
     votes[~table.available[:, index]] = np.nan
     return votes
+
+
+def signal_accuracy(table, classes):
+    """``{signal: metrics.summary}`` of each signal alone, deciding among ``classes``."""
+    return {name: metrics.summary(table.meters, signal_votes(table, j, classes), classes)
+            for j, name in enumerate(table.signals)}
 
 
 def _sha1(path):

@@ -15,6 +15,7 @@ SIGNALS = (
     "bar_tracking",
     "autocorr",
     "hcdf",
+    "beat_pattern",
     "beatnet",
     "beat_this",
     "onset_mlp",

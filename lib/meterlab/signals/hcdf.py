@@ -21,7 +21,7 @@ from scipy.ndimage import gaussian_filter1d
 from .. import config
 from ..analyses.beats import require_beats
 from ..analysis import Unavailable
-from ..curves import peaks_near
+from ..curves import peaks_near, phase_contrasts
 
 NEEDS = ("beats", "chroma")
 LIBRARIES = ("librosa", "scipy")
@@ -33,9 +33,6 @@ SMOOTHING_BEATS = 0.5
 #: for the beat tracker's timing error without reaching the neighbouring beats' changes
 #: (0-0.5 tried on the training split).
 BEAT_WINDOW = 0.1
-#: Shuffles of the per-beat changes that estimate the contrast of an unstructured
-#: sequence; the generator is seeded, so a file always gets the same scores.
-NULL_SHUFFLES = 32
 
 
 def tonal_centroid(chroma):
@@ -50,36 +47,11 @@ def harmonic_change(chroma, smoothing_frames):
     return np.linalg.norm(padded[:, 2:] - padded[:, :-2], axis=0)
 
 
-def phase_contrast(values, meter):
-    """Best phase's mean minus the mean of the other phases' means, for a bar of ``meter``."""
-    means = np.array([values[phase::meter].mean() for phase in range(meter)])
-    best = int(np.argmax(means))
-    return means[best] - np.delete(means, best).mean()
-
-
-def contrast_above_chance(values, meter, shuffles):
-    """Phase contrast minus its mean over ``shuffles``; 0 if the bar does not fit twice."""
-    if len(values) < 2 * meter:
-        return 0.0
-    chance = np.mean([phase_contrast(shuffled, meter) for shuffled in shuffles])
-    return max(phase_contrast(values, meter) - chance, 0.0)
-
-
 def meter_contrasts(values, meters=config.CANDIDATE_METERS):
-    """Phase contrast above the shuffled-sequence baseline, relative to the mean change.
-
-    Returns
-    -------
-    np.ndarray
-        Non-negative, one per meter; zero where the contrast is no better than chance
-        or the bar does not fit twice into ``values``.
-    """
-    scale = values.mean()
-    if scale <= 0:
+    """:func:`meterlab.curves.phase_contrasts` of the per-beat harmonic change."""
+    if values.mean() <= 0:
         raise Unavailable("no harmonic change at any beat")
-    rng = np.random.default_rng(0)
-    shuffles = [rng.permutation(values) for _ in range(NULL_SHUFFLES)]
-    return np.array([contrast_above_chance(values, meter, shuffles) for meter in meters]) / scale
+    return phase_contrasts(values, meters)
 
 
 def scores(analysis):
