@@ -4,7 +4,8 @@ Features per signal are its scores normalised to max 1, optionally *sharpened* (
 to a power and renormalised, so a signal's runner-up matters less), plus one
 availability flag per signal. The checkpoint records everything needed to reproduce
 and to check a prediction: signals and their versions, classes, standardisation,
-hyper-parameters, validation accuracy and the song ids it was trained on.
+hyper-parameters, validation accuracy, the song ids it was trained on, and the class
+prior its outputs assume (:mod:`meterlab.priors`).
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import config
+from . import config, priors
 from .datasets import validation_mask
-from .mlp import (MLPClassifier, TrainSettings, class_weights, fit_standardiser,
-                  load_checkpoint, save_checkpoint, train_classifier)
+from .mlp import (CheckpointError, MLPClassifier, TrainSettings, class_weights,
+                  fit_standardiser, load_checkpoint, save_checkpoint, train_classifier)
 
 #: Share of tuning songs held out (by hash of song id) for early stopping and selection.
 VALIDATION_FRACTION = 0.2
@@ -96,6 +97,8 @@ def train(table, settings):
         "val_accuracy_mean": float(accuracies.mean()),
         "val_accuracy_std": float(accuracies.std()),
         "val_per_class": per_class_accuracy(labels[is_val], predictions, classes),
+        "training_prior": dict(zip(classes, priors.training_prior(
+            labels[~is_val], weights, len(classes)).tolist())),
         "n_train": int((~is_val).sum()),
         "n_val": int(is_val.sum()),
         "dataset_fingerprint": table.fingerprint(),
@@ -122,6 +125,12 @@ class Arbiter:
         self.signals = tuple(checkpoint["signals"])
         self.classes = list(checkpoint["classes"])
         self.model = MLPClassifier.from_state(checkpoint["model"])
+        if "training_prior" not in checkpoint:
+            raise CheckpointError(f"{path}: trained before class priors were recorded; "
+                                  "re-run `make grid`")
+        #: Shares over :attr:`classes` that :meth:`probabilities` assumes.
+        self.training_prior = np.array([checkpoint["training_prior"][meter]
+                                        for meter in self.classes])
 
     @classmethod
     def load(cls, path=config.ARBITER_CHECKPOINT):
@@ -132,6 +141,7 @@ class Arbiter:
         trained = self.checkpoint["versions"]
         return {name: (trained[name], current_versions.get(name))
                 for name in self.signals if trained[name] != current_versions.get(name)}
+
 
     def probabilities(self, table):
         """(files, classes) probabilities for a table with this arbiter's signals."""
@@ -154,9 +164,12 @@ class VoteArbiter:
     def __init__(self, signals, classes=config.DEFAULT_CLASSES):
         self.signals = tuple(signals)
         self.classes = list(classes)
+        #: The vote treats every class alike.
+        self.training_prior = np.full(len(self.classes), 1.0 / len(self.classes))
 
     def version_mismatches(self, current_versions):
         return {}
+
 
     def probabilities(self, table):
         index = [config.CANDIDATE_METERS.index(meter) for meter in self.classes]
