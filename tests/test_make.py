@@ -52,3 +52,23 @@ def test_editing_any_version_source_leaves_warm_pending(warm_stamp):
         assert pending(data, stamp, "-W", source), source
     for source in OUTSIDE:
         assert not pending(data, stamp, "-W", source), source
+
+
+def test_eval_stamps_wait_for_the_scores_dataset(warm_stamp):
+    """With everything made, `make all` is done whether or not the real-score dataset is
+    built; once it is built, only its eval is pending."""
+    data, stamp = warm_stamp
+    made = ["onset_mlp.pt", "arbiter_dataset/tuning.npz", "meter_arbiter.pt", "stamps/eval",
+            "stamps/eval-scores"]
+    start = stamp.stat().st_mtime + 1
+    for offset, name in enumerate(made):
+        (data / name).parent.mkdir(parents=True, exist_ok=True)
+        (data / name).touch()
+        os.utime(data / name, (start + offset, start + offset))
+    assert not pending(data, "all")
+    scores = data / "scores" / "manifest.csv"
+    scores.parent.mkdir()
+    scores.write_text("path,meter,split,song,source\n")
+    os.utime(scores, (start + len(made), start + len(made)))
+    assert pending(data, data / "stamps" / "eval-scores")
+    assert not pending(data, data / "stamps" / "eval")
