@@ -30,8 +30,10 @@ DEFAULT_PRIOR = METER2800
 NAMED_PRIORS = {UNIFORM: None, METER2800: config.METER2800_TEST_COUNTS}
 HELP = (f"class prior applied to the arbiter's outputs: {UNIFORM}, {METER2800} (METER2800's "
         "class shares: 3 and 4 about 43%% each, 5 and 7 about 7%%), or per class, e.g. "
-        f"3:0.4,4:0.5,5:0.05,7:0.05 (default: {DEFAULT_PRIOR}; {UNIFORM} where the "
-        f"arbiter has classes {METER2800} does not give)")
+        f"3:0.4,4:0.5,5:0.05,7:0.05. Default {DEFAULT_PRIOR}: real music is mostly 3 and 4, "
+        "and an arbiter trained on equally common classes calls weakly metred 3/4 and 4/4 "
+        f"music 5 or 7; {UNIFORM} where the arbiter has classes {METER2800} does not give. "
+        f"eval also reports the result under {UNIFORM}")
 
 
 class PriorError(ValueError):
