@@ -51,6 +51,9 @@ def test_eval_reports_each_dataset_and_results_hold_both(tmp_path, monkeypatch, 
     text = readme.read_text()
     assert text.index("**corpus** test split") < text.index("**scores** test split")
     assert "| essenFolksong " in text and "madmom DBN reference" in text
+    uniform = next(line for line in text.splitlines() if "arbiter, prior uniform" in line)
+    shares = [cell for cell in uniform.split("|") if cell.strip().endswith("%")]
+    assert len(shares) == 5     # accuracy, balanced, classes 3 and 4 (no 5 or 7 here), 3 vs 4
     assert (tmp_path / "docs/confusion-scores.png").is_file()
     assert "![confusion matrix, scores](docs/confusion-scores.png)" in text
 

@@ -9,7 +9,9 @@ from .reference import LABEL as REFERENCE_LABEL
 
 
 def _share(summary, key):
-    value = summary.get(key)
+    """``summary[key]`` as a percentage; a run read back from JSON has its per-class
+    keys as strings."""
+    value = summary.get(key, summary.get(str(key)))
     return "" if value is None else f"{value:.1%}"
 
 
