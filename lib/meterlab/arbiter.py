@@ -142,7 +142,6 @@ class Arbiter:
         return {name: (trained[name], current_versions.get(name))
                 for name in self.signals if trained[name] != current_versions.get(name)}
 
-
     def probabilities(self, table):
         """(files, classes) probabilities for a table with this arbiter's signals."""
         features = feature_matrix(table, self.checkpoint["hyper_parameters"]["sharpen"])
@@ -169,7 +168,6 @@ class VoteArbiter:
 
     def version_mismatches(self, current_versions):
         return {}
-
 
     def probabilities(self, table):
         index = [config.CANDIDATE_METERS.index(meter) for meter in self.classes]

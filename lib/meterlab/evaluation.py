@@ -72,11 +72,8 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
 
     probabilities = under(prior)
     uniform = under(priors.parse_prior(priors.UNIFORM))
-    answers = np.full((len(entries), len(classes)), -np.inf)
-    answers[:, columns] = reference.answers(
-        reference.log_probs([entry.path for entry in entries], workers, cache_root, progress),
-        predictor.classes)
-    answers[np.isnan(answers).any(axis=1)] = np.nan
+    answers = reference_answers(entries, predictor.classes, classes, workers, cache_root,
+                                progress)
     errors = dict(extraction.problems)
     files = []
     for i, entry in enumerate(entries):
@@ -115,6 +112,18 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
         "arbiter": "vote" if predictor.path is None else str(predictor.path),
         "arbiter_sha1": None if predictor.path is None else _sha1(predictor.path),
     }
+
+
+def reference_answers(entries, reference_classes, classes, workers=1,
+                      cache_root=config.CACHE_DIR, progress=True):
+    """(entries, classes) scores whose argmax is madmom's tracker's answer with
+    ``beats_per_bar=reference_classes`` (other classes -inf; NaN rows: no answer)."""
+    answers = np.full((len(entries), len(classes)), -np.inf)
+    answers[:, [classes.index(meter) for meter in reference_classes]] = reference.answers(
+        reference.log_probs([entry.path for entry in entries], workers, cache_root, progress),
+        reference_classes)
+    answers[np.isnan(answers).any(axis=1)] = np.nan
+    return answers
 
 
 def signal_votes(table, index, classes):
