@@ -38,7 +38,7 @@ def main(argv=None):
     entries = cli.load_entries(args)
     run = evaluate(entries, predictor, args.workers, prior=prior)
     run.update(split=args.split, dataset=args.dataset, limit=args.limit,
-               data_dir=str(args.data_dir or config.CORPUS_DIR))
+               data_dir=str(cli.dataset_config(args).root))
     print_report(run)
     baseline = runs.load_baseline(args.dataset)
     path = runs.save_run(run)
