@@ -1,14 +1,19 @@
-"""Predict every file of a split and report accuracy; compare with (and maybe save) the baseline.
+"""Predict every file of a split and report accuracy beside madmom's own downbeat tracker
+and each signal alone; compare with (and maybe save) the dataset's baseline.
 
     python scripts/eval.py --split test --limit 0 [--workers N] [--save]
-    python scripts/eval.py --limit 3 --workers 1          # smoke test
+    python scripts/eval.py --dataset scores --split test --limit 0   # the real-score dataset
+    python scripts/eval.py --limit 3 --workers 1                     # smoke test
+
+The arbiter's class probabilities are re-weighted to a class prior (--prior; see
+lib/meterlab/priors.py): the tables show the result under that prior and under uniform.
 """
 import argparse
 import sys
 
 from tabulate import tabulate
 
-from meterlab import cli, config, runs
+from meterlab import cli, config, priors, report, runs
 from meterlab.evaluation import evaluate
 
 DEFAULT_LIMIT = 20
@@ -23,17 +28,19 @@ def main(argv=None):
     parser.add_argument("--checkpoint", default=None,
                         help=f"arbiter checkpoint (default {config.ARBITER_CHECKPOINT}; "
                              "without one, the signals vote)")
+    parser.add_argument("--prior", default=None, help=priors.HELP)
     parser.add_argument("--save", action="store_true",
-                        help="make this run the baseline if it beats the saved one")
+                        help="make this run the dataset's baseline if it beats the saved one")
     args = parser.parse_args(argv)
 
     predictor = cli.load_checked_predictor(args.checkpoint)
+    prior = cli.checked_prior(args.prior, predictor)
     entries = cli.load_entries(args)
-    run = evaluate(entries, predictor, **cli.worker_options(args))
+    run = evaluate(entries, predictor, **cli.worker_options(args), prior=prior)
     run.update(split=args.split, dataset=args.dataset, limit=args.limit,
-               data_dir=str(args.data_dir or config.CORPUS_DIR))
+               data_dir=str(cli.dataset_config(args).root))
     print_report(run)
-    baseline = runs.load_baseline()
+    baseline = runs.load_baseline(args.dataset)
     path = runs.save_run(run)
     print_comparison(runs.compare(run, baseline), baseline)
     print(f"run saved to {path} (confusion plot beside it)")
@@ -44,58 +51,28 @@ def main(argv=None):
 
 
 def print_report(run):
+    print(f"\n== {report.title(run)} ==")
+    print(f"arbiter: {run['arbiter']}   signals: {', '.join(run['signals'])}")
+    print(report.comparison(run))
     summary = run["metrics"]
-    print(f"\narbiter: {run['arbiter']}   signals: {', '.join(run['signals'])}")
-    overall = [["accuracy", f"{summary['correct']}/{summary['n']}", f"{summary['accuracy']:.1%}"],
-               ["balanced accuracy", "", f"{summary['balanced_accuracy']:.1%}"]]
     if "accuracy_with_alt" in summary:
-        overall.append(["accuracy, alt_meter also right", f"{summary['correct_with_alt']}/"
-                        f"{summary['n']}", f"{summary['accuracy_with_alt']:.1%}"])
-    if "binary_3v4_accuracy" in summary:
-        overall.append(["binary 3 vs 4", f"of {summary['binary_3v4_n']}",
-                        f"{summary['binary_3v4_accuracy']:.1%}"])
-    overall.append(["failed files (counted wrong)", summary["failed"], ""])
-    print(tabulate(overall, tablefmt="simple", headers=["", "files", ""]))
-    print()
-    classes = summary["classes"]
-    counts = [sum(row) for row in summary["confusion"]]
-    print(tabulate([[meter, counts[i], f"{summary['per_class'][meter]:.1%}"]
-                    for i, meter in enumerate(classes) if meter in summary["per_class"]],
-                   headers=["meter", "files", "accuracy"]))
+        print(f"accuracy with alt_meter also right: {summary['correct_with_alt']}/"
+              f"{summary['n']} ({summary['accuracy_with_alt']:.1%})")
+    print(f"failed files (counted wrong): {summary['failed']}")
+    for line in report.shortfalls(run):
+        print(f"arbiter loses on {line}")
     print()
     if run["per_source"]:
-        print_per_source(run["per_source"])
+        print(report.per_source(run))
         print()
-    print(tabulate([[f"true {meter}"] + row for meter, row in zip(classes, summary["confusion"])],
-                   headers=["confusion"] + [f"pred {meter}" for meter in classes]))
+    print(report.confusion(summary))
     print()
-    coverage = run["signal_coverage"]
-    alone = run["per_signal"]
-    print(tabulate([[name, f"{coverage.get(name, 0):.0%}"]
-                    + ([f"{alone[name]['accuracy']:.1%}"]
-                       + [f"{alone[name]['per_class'].get(m, float('nan')):.0%}" for m in classes]
-                       if name in alone else [""] * (len(classes) + 1))
-                    + [run["unavailable_reasons"].get(name, "")]
-                    for name in run["signals"]],
-                   headers=["signal", "available", "alone: accuracy"]
-                   + [f"alone: {m}" for m in classes] + ["reason if unavailable"]))
-    failures = [record for record in run["files"] if record["error"]]
-    for record in failures:
-        print(f"failed: {record['error']}", file=sys.stderr)
-
-
-def print_per_source(per_source):
-    """Accuracy of each source (METER2800's FMA, MAG, ...; the corpus) on its own."""
-    lenient = any("accuracy_with_alt" in summary for summary in per_source.values())
-    rows = []
-    for source, summary in per_source.items():
-        rows.append([source, summary["n"], f"{summary['correct']}/{summary['n']}",
-                     f"{summary['accuracy']:.1%}", f"{summary['balanced_accuracy']:.1%}",
-                     summary["failed"]]
-                    + ([f"{summary['accuracy_with_alt']:.1%}" if "accuracy_with_alt" in summary
-                        else ""] if lenient else []))
-    print(tabulate(rows, headers=["source", "files", "correct", "accuracy", "balanced",
-                                  "failed"] + (["with alt_meter"] if lenient else [])))
+    print(tabulate([[name, f"{run['signal_coverage'].get(name, 0):.0%}",
+                     run["unavailable_reasons"].get(name, "")] for name in run["signals"]],
+                   headers=["signal", "available", "reason if unavailable"]))
+    for record in run["files"]:
+        if record["error"]:
+            print(f"failed: {record['error']}", file=sys.stderr)
 
 
 def print_comparison(comparison, baseline):

@@ -4,8 +4,9 @@
     python scripts/predict.py my_music/ -w 2 --out predictions.csv
     python scripts/predict.py songs.csv --out predictions.json   # path[,meter] columns
 
-Each file gets the predicted meter (beats per bar), every class's probability, a
-confidence (the top probability), each signal's own top meter, or the error that kept
+Each file gets the predicted meter (beats per bar), every class's probability under the
+class prior (--prior; METER2800's class shares by default), a confidence (the top
+probability), each signal's own top meter, or the error that kept
 it from being analysed. Signal results are cached: a second run over the same files is
 served from the cache.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from meterlab import cli, config, formats
+from meterlab import cli, config, formats, priors
 from meterlab.datasets import DatasetError
 from meterlab.prediction import (agreement, check_output_path, collect_inputs,
                                  describe_predictor, display_header, display_rows, predict,
@@ -34,6 +35,7 @@ def main(argv=None):
     parser.add_argument("--checkpoint", default=None,
                         help=f"arbiter checkpoint (default {config.ARBITER_CHECKPOINT}; "
                              "without one, the signals vote)")
+    parser.add_argument("--prior", default=None, help=priors.HELP)
     parser.add_argument("--out", type=Path, default=None,
                         help="write every file's answer to FILE.csv or FILE.json")
     parser.add_argument("--show", type=int, default=DEFAULT_SHOW,
@@ -59,17 +61,19 @@ def main(argv=None):
                  f"({formats.describe()})")
 
     predictor = cli.load_checked_predictor(args.checkpoint)
-    records = predict(inputs.entries, predictor, **cli.worker_options(args))
+    prior = cli.checked_prior(args.prior, predictor)
+    records = predict(inputs.entries, predictor, **cli.worker_options(args), prior=prior)
     if args.out is not None:
-        write_records(records, args.out, predictor)
-    print_report(records, predictor, args)
+        write_records(records, args.out, predictor, prior)
+    print_report(records, predictor, prior, args)
     if all(answer["predicted"] is None for answer in records):
         sys.exit(f"error: none of the {len(records)} files could be analysed (causes above)")
     return 0
 
 
-def print_report(records, predictor, args):
-    print(f"\n{describe_predictor(predictor)}; signals: {', '.join(predictor.signals)}")
+def print_report(records, predictor, prior, args):
+    print(f"\n{describe_predictor(predictor)}; signals: {', '.join(predictor.signals)}; "
+          f"prior {prior.describe(predictor.classes)}")
     if len(records) == 1 and records[0]["predicted"] is not None:
         print_one(records[0], predictor)
     else:

@@ -1,33 +1,58 @@
-"""Write the README's results section from the latest test-split run (never by hand).
+"""Write the README's results section from the latest test-split run of each dataset (never
+by hand): the embedded corpus (or the dataset the chain ran on) and the real-score dataset,
+each with the arbiter under its prior and under uniform, madmom's own tracker and every
+signal alone, accuracy per source, and the confusion matrix.
 
-    python scripts/report_results.py
+    python scripts/report_results.py [--datasets corpus scores]
 """
+import argparse
 import re
 import shutil
 import sys
+from pathlib import Path
 
-from meterlab import config, runs
+from meterlab import config, report, runs
+from meterlab.atomic import atomic_open
 
 BEGIN = "<!-- results:begin (written by `make results`) -->"
 END = "<!-- results:end -->"
-FIGURE = config.REPO_ROOT / "docs" / "confusion.png"
+DEFAULT_DATASETS = ("corpus", "scores")
 
 
-def main():
-    path, run = runs.latest_run()
+def dataset_section(dataset, readme):
+    """Markdown for ``dataset``'s latest test run (its confusion plot copied to docs/
+    beside the README); ``None`` when there is none."""
+    path, run = runs.latest_run(dataset)
     if run is None:
+        return None
+    figure = readme.parent / "docs" / f"confusion-{dataset}.png"
+    figure.parent.mkdir(exist_ok=True)
+    shutil.copyfile(path.with_name(path.stem + "-confusion.png"), figure)
+    return report.markdown(run, path, figure.relative_to(readme.parent).as_posix())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", nargs="+", default=list(DEFAULT_DATASETS),
+                        help=f"datasets to report, in order (default: {' '.join(DEFAULT_DATASETS)})")
+    parser.add_argument("--readme", type=Path, default=config.REPO_ROOT / "README.md",
+                        help="the README to update (default: the repository's)")
+    args = parser.parse_args(argv)
+    readme = args.readme.resolve()
+    sections = {dataset: dataset_section(dataset, readme) for dataset in args.datasets}
+    if not any(sections.values()):
         sys.exit(f"error: no test-split run in {config.RUNS_DIR} (run `make eval`)")
-    FIGURE.parent.mkdir(exist_ok=True)
-    shutil.copyfile(path.with_name(path.stem + "-confusion.png"), FIGURE)
-    section = "\n".join([BEGIN, runs.markdown_summary(run, path), "",
-                         f"![confusion matrix]({FIGURE.relative_to(config.REPO_ROOT)})", END])
-    readme = config.REPO_ROOT / "README.md"
+    section = "\n\n".join([BEGIN] + [
+        sections[dataset] or f"**{dataset}**: no test-split run yet (`make data` builds it, "
+                             "then `make eval`)." for dataset in args.datasets] + [END])
     text = readme.read_text()
     pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else \
         text.rstrip() + "\n\n" + section + "\n"
-    readme.write_text(text)
-    print(f"README results updated from {path}")
+    with atomic_open(readme, "w") as stream:
+        stream.write(text)
+    print(f"README results updated ({', '.join(args.datasets)})")
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ def test_binary_decides_between_three_and_four_only():
     assert summary["accuracy"] == 0.0 and summary["binary_3v4_accuracy"] == 1.0
 
 
-def _run(correct_paths, all_paths, split="test"):
-    return {"split": split, "files": [
+def _run(correct_paths, all_paths, split="test", dataset="corpus"):
+    return {"split": split, "dataset": dataset, "files": [
         {"path": p, "meter": 4, "predicted": 4 if p in correct_paths else 3} for p in all_paths],
         "metrics": {"accuracy": len(correct_paths) / len(all_paths)}}
 
@@ -43,10 +43,13 @@ def test_baseline_is_replaced_only_by_a_better_run_on_the_same_files(tmp_path):
     saved, reason = runs.save_baseline(_run({"a", "b", "c"}, files, split="tuning"), tmp_path)
     assert not saved and "another split or file set" in reason
     better = _run({"b", "c", "d"}, files)
-    comparison = runs.compare(better, runs.load_baseline(tmp_path))
+    comparison = runs.compare(better, runs.load_baseline("corpus", tmp_path))
     assert comparison["improved"] == ["c", "d"] and comparison["regressed"] == ["a"]
     assert runs.save_baseline(better, tmp_path)[0]
-    assert runs.load_baseline(tmp_path)["metrics"]["accuracy"] == 0.75
+    assert runs.load_baseline("corpus", tmp_path)["metrics"]["accuracy"] == 0.75
+    saved, reason = runs.save_baseline(_run({"x"}, ["x", "y"], dataset="scores"), tmp_path)
+    assert saved and "no baseline yet" in reason
+    assert runs.load_baseline("corpus", tmp_path)["metrics"]["accuracy"] == 0.75
 
 
 def test_run_is_saved_with_a_confusion_plot(tmp_path):
@@ -110,9 +113,14 @@ def test_eval_prints_accuracy_per_source(tmp_path, monkeypatch, write_audio, cap
         "FMA": (2, 1), "MAG": (3, 2)}
     assert run["per_source"]["FMA"]["accuracy_with_alt"] == 1.0
     assert [record["source"] for record in run["files"]] == ["FMA"] * 2 + ["MAG"] * 3
+    run.update(split="test", dataset="meter2800")
     load_script("scripts/eval.py").print_report(run)
-    lines = [line.split() for line in capsys.readouterr().out.splitlines()]
-    assert ["FMA", "2", "1/2", "50.0%", "50.0%", "0", "100.0%"] in lines
-    assert ["MAG", "3", "2/3", "66.7%", "50.0%", "0"] in lines
-    assert ["accuracy", "3/5", "60.0%"] in lines
-    assert ["accuracy,", "alt_meter", "also", "right", "4/5", "80.0%"] in lines
+    printed = capsys.readouterr().out
+    lines = [line.split() for line in printed.splitlines()]
+    reference = {source: f"{s['accuracy']:.1%}" for source, s in run["reference_per_source"].items()}
+    assert ["FMA", "2", "1/2", "50.0%", "50.0%", "0", reference["FMA"], "100.0%"] in lines
+    assert ["MAG", "3", "2/3", "66.7%", "50.0%", "0", reference["MAG"]] in lines
+    assert ["arbiter,", "prior", "meter2800", "3/5", "60.0%", "50.0%", "100.0%", "0.0%",
+            "60.0%"] in lines
+    assert "accuracy with alt_meter also right: 4/5 (80.0%)" in printed
+    assert "\nmadmom DBN reference, beats_per_bar=[3, 4] " in printed

@@ -54,3 +54,22 @@ def test_editing_any_version_source_leaves_warm_pending(warm_stamp):
         assert pending(data, stamp, "-W", source), source
     for source in OUTSIDE:
         assert not pending(data, stamp, "-W", source), source
+
+
+def test_eval_stamps_follow_the_scores_dataset(warm_stamp):
+    """With everything made, `make all` is done; a rebuilt real-score dataset makes both
+    evals pending: its own test split, and the corpus's chain, which trains on its
+    tuning split through --extra-data."""
+    data, stamp = warm_stamp
+    made = ["onset_mlp.pt", "arbiter_dataset/tuning.npz", "meter_arbiter.pt", "stamps/eval",
+            "stamps/eval-scores"]
+    start = stamp.stat().st_mtime + 1
+    for offset, name in enumerate(made):
+        (data / name).parent.mkdir(parents=True, exist_ok=True)
+        (data / name).touch()
+        os.utime(data / name, (start + offset, start + offset))
+    assert not pending(data, "all")
+    scores = data / "scores" / "manifest.csv"
+    os.utime(scores, (start + len(made), start + len(made)))
+    assert pending(data, data / "stamps" / "eval-scores")
+    assert pending(data, data / "stamps" / "eval")

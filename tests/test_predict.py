@@ -5,7 +5,7 @@ import json
 import pytest
 import soundfile as sf
 
-from meterlab import evaluation
+from meterlab import evaluation, priors
 from meterlab.corpus.bad_files import BAD_FILES as BAD, write_bad_files
 from meterlab import signals as registry
 from tests.conftest import click_track, install_signal, load_script
@@ -30,7 +30,9 @@ GOOD = {"three.wav": 3, "four.flac": 4, "sub/five.ogg": 5, "sub/deeper/seven.mp3
 
 @pytest.fixture
 def predict_script(tmp_path, monkeypatch):
-    """predict.py with one cheap signal, voting (no arbiter trained)."""
+    """predict.py with one cheap signal, voting (no arbiter trained), and the vote's
+    probabilities as they come (uniform prior: these tests are about files)."""
+    monkeypatch.setattr(priors, "DEFAULT_PRIOR", priors.UNIFORM)
     module = install_signal(tmp_path, monkeypatch, "seconds", source=SECONDS_SIGNAL)
     monkeypatch.setattr(evaluation, "SIGNALS", ("seconds",))
     monkeypatch.setattr(registry, "SIGNALS", ("seconds",))
@@ -105,6 +107,22 @@ def test_second_run_is_served_from_the_cache(predict_script, mixed_folder, tmp_p
         "seconds": 7}
     assert answers["seven.mp3"]["probabilities"]["7"] == pytest.approx(0.4, abs=1e-3)
     assert "too short" in answers["short.wav"]["error"]
+
+
+def test_prior_moves_weak_answers_and_is_recorded(predict_script, tmp_path):
+    """The vote puts 0.4 on 7 and 0.2 on each other class for a 7 s file: METER2800's
+    shares (7 at 1/14, 3 and 4 at 3/7) move it to 3; a prior favouring 7 keeps it."""
+    song = write(tmp_path / "song.wav", 7.2)
+    out = tmp_path / "p.json"
+    predict_script.main([str(song), "--out", str(out), "--prior", "meter2800"])
+    record = json.loads(out.read_text())
+    assert record["files"][0]["predicted"] == 3
+    assert record["prior"] == "meter2800 (3: 43%, 4: 43%, 5: 7%, 7: 7%)"
+    predict_script.main([str(song), "--out", str(out), "--prior", "3:1,4:1,5:1,7:2"])
+    assert json.loads(out.read_text())["files"][0]["probabilities"]["7"] == pytest.approx(
+        0.8 / 1.4, abs=1e-3)
+    with pytest.raises(SystemExit, match="gives no share for class 5, 7"):
+        predict_script.main([str(song), "--prior", "3:1,4:1"])
 
 
 def test_manifest_with_meters_reports_agreement(predict_script, tmp_path, capsys):

@@ -4,7 +4,8 @@ Features per signal are its scores normalised to max 1, optionally *sharpened* (
 to a power and renormalised, so a signal's runner-up matters less), plus one
 availability flag per signal. The checkpoint records everything needed to reproduce
 and to check a prediction: signals and their versions, classes, standardisation,
-hyper-parameters, validation accuracy and the song ids it was trained on.
+hyper-parameters, validation accuracy, the song ids it was trained on, and the class
+prior its outputs assume (:mod:`meterlab.priors`).
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import config
+from . import config, priors
 from .datasets import validation_mask
-from .mlp import (MLPClassifier, TrainSettings, class_weights, fit_standardiser,
-                  load_checkpoint, save_checkpoint, train_classifier)
+from .mlp import (CheckpointError, MLPClassifier, TrainSettings, class_weights,
+                  fit_standardiser, load_checkpoint, save_checkpoint, train_classifier)
 
 #: Share of training songs held out (by hash of song id) for early stopping.
 VALIDATION_FRACTION = 0.2
@@ -70,10 +71,11 @@ def train(table, settings):
     is_val = np.array(validation_mask(table.song_ids, VALIDATION_FRACTION, VALIDATION_SALT))
     runs = [(seed, _fit(features, labels, ~is_val, is_val, classes, settings, seed))
             for seed in range(settings.seed, settings.seed + settings.n_seeds)]
-    best_seed, (best, mean, scale) = max(runs, key=lambda run: (run[1][0].val_accuracy, -run[0]))
-    accuracies = np.array([result.val_accuracy for _, (result, _, _) in runs])
+    best_seed, (best, mean, scale, prior) = max(runs,
+                                                key=lambda run: (run[1][0].val_accuracy, -run[0]))
+    accuracies = np.array([result.val_accuracy for _, (result, *_) in runs])
     predictions = best.model.probabilities((features[is_val] - mean) / scale).argmax(axis=1)
-    return _checkpoint(table, classes, best, mean, scale, settings, best_seed) | {
+    return _checkpoint(table, classes, best, mean, scale, prior, settings, best_seed) | {
         "val_accuracy": best.val_accuracy,
         "val_accuracy_mean": float(accuracies.mean()),
         "val_accuracy_std": float(accuracies.std()),
@@ -95,7 +97,8 @@ def fold_run(table, settings, held_out, seed):
     stop = np.zeros(len(labels), dtype=bool)
     stop[training] = validation_mask([table.song_ids[i] for i in np.flatnonzero(training)],
                                      VALIDATION_FRACTION, VALIDATION_SALT)
-    result, mean, scale = _fit(features, labels, training & ~stop, stop, classes, settings, seed)
+    result, mean, scale, _ = _fit(features, labels, training & ~stop, stop, classes, settings,
+                                  seed)
     predictions = result.model.probabilities((features[~training] - mean) / scale).argmax(axis=1)
     truth = labels[~training]
     return {"correct": {meter: int(np.sum((truth == index) & (predictions == index)))
@@ -111,9 +114,9 @@ def refit(table, settings, epochs, cross_validation):
     classes, labels, features = _prepare(table, settings)
     everything = np.ones(len(labels), dtype=bool)
     fixed = ArbiterSettings(settings.sharpen, settings.boost_rare, settings.seed, 1, epochs)
-    result, mean, scale = _fit(features, labels, everything, ~everything, classes, fixed,
-                               settings.seed)
-    return _checkpoint(table, classes, result, mean, scale, fixed, settings.seed) | {
+    result, mean, scale, prior = _fit(features, labels, everything, ~everything, classes,
+                                      fixed, settings.seed)
+    return _checkpoint(table, classes, result, mean, scale, prior, fixed, settings.seed) | {
         "cross_validation": cross_validation, "n_train": len(labels), "n_val": 0}
 
 
@@ -128,7 +131,8 @@ def _fit(features, labels, rows, stop_rows, classes, settings, seed):
     """One model trained on ``rows`` and early-stopped on ``stop_rows`` (none: fixed epochs).
 
     The standardiser and the class weights come from ``rows`` alone. Returns the
-    :class:`~meterlab.mlp.TrainResult` and the standardiser's mean and scale.
+    :class:`~meterlab.mlp.TrainResult`, the standardiser's mean and scale, and the class
+    prior the model's outputs assume (:func:`meterlab.priors.training_prior`).
     """
     mean, scale = fit_standardiser(features[rows])
     standardised = (features - mean) / scale
@@ -137,11 +141,12 @@ def _fit(features, labels, rows, stop_rows, classes, settings, seed):
     result = train_classifier(standardised[rows], labels[rows], standardised[stop_rows],
                               labels[stop_rows], len(classes), seed,
                               TrainSettings(epochs=settings.epochs), weights)
-    return result, mean, scale
+    return result, mean, scale, priors.training_prior(labels[rows], weights, len(classes))
 
 
-def _checkpoint(table, classes, result, mean, scale, settings, seed):
-    """What every arbiter checkpoint holds: model, inputs, standardiser, settings, songs."""
+def _checkpoint(table, classes, result, mean, scale, prior, settings, seed):
+    """What every arbiter checkpoint holds: model, inputs, standardiser, training prior,
+    settings, songs."""
     return {
         "model": result.model.to_state(),
         "signals": list(table.signals),
@@ -149,6 +154,7 @@ def _checkpoint(table, classes, result, mean, scale, settings, seed):
         "classes": classes,
         "candidate_meters": list(config.CANDIDATE_METERS),
         "standardiser": {"mean": torch.from_numpy(mean), "scale": torch.from_numpy(scale)},
+        "training_prior": dict(zip(classes, np.asarray(prior).tolist())),
         "hyper_parameters": {"sharpen": settings.sharpen, "boost_rare": settings.boost_rare,
                              "seed": seed, "seeds": settings.n_seeds,
                              "epochs": settings.epochs, "best_epoch": result.best_epoch},
@@ -176,6 +182,12 @@ class Arbiter:
         self.signals = tuple(checkpoint["signals"])
         self.classes = list(checkpoint["classes"])
         self.model = MLPClassifier.from_state(checkpoint["model"])
+        if "training_prior" not in checkpoint:
+            raise CheckpointError(f"{path}: trained before class priors were recorded; "
+                                  "re-run `make grid`")
+        #: Shares over :attr:`classes` that :meth:`probabilities` assumes.
+        self.training_prior = np.array([checkpoint["training_prior"][meter]
+                                        for meter in self.classes])
 
     @classmethod
     def load(cls, path=config.ARBITER_CHECKPOINT):
@@ -208,6 +220,8 @@ class VoteArbiter:
     def __init__(self, signals, classes=config.DEFAULT_CLASSES):
         self.signals = tuple(signals)
         self.classes = list(classes)
+        #: The vote treats every class alike.
+        self.training_prior = np.full(len(self.classes), 1.0 / len(self.classes))
 
     def version_mismatches(self, current_versions):
         return {}

@@ -113,6 +113,17 @@ def load_checked_predictor(checkpoint=None):
     return predictor
 
 
+def checked_prior(text, predictor):
+    """The class prior ``--prior`` names for ``predictor``'s classes; exits with the
+    reason when it cannot be used (before any file is analysed)."""
+    from .priors import PriorError, choose_prior
+
+    try:
+        return choose_prior(text, predictor.classes)
+    except PriorError as error:
+        sys.exit(f"error: --prior: {error}")
+
+
 def require_tuning_split(split):
     """Exit unless ``split`` excludes the test split: only eval may read it."""
     if "test" in SPLIT_GROUPS.get(split, ("test",)):

@@ -10,6 +10,14 @@ from pathlib import Path
 CANDIDATE_METERS = (2, 3, 4, 5, 6, 7, 9, 11, 12)
 #: METER2800's classes, and the embedded corpus's default classes.
 DEFAULT_CLASSES = (3, 4, 5, 7)
+#: METER2800's test split (700 files) by class: the class shares of ``--prior meter2800``.
+#: Meter2800 (Abimbola, Kostrzewa and Kasprowski; dataset card at
+#: huggingface.co/datasets/pianistprogrammer/meter2800) has 2,800 files in four classes;
+#: 3 and 4 dominate and 5 and 7 are about 7% each of the test split (700 files). These
+#: counts give exactly that (50/700 = 7.1%); they are not checked here against the
+#: published tables (no copy on this machine): a user with the tables can give the exact
+#: shares as ``--prior 3:N3,4:N4,5:N5,7:N7``.
+METER2800_TEST_COUNTS = {3: 300, 4: 300, 5: 50, 7: 50}
 #: Meters that are rare in real music; ``--boost-rare`` up-weights them.
 RARE_METERS = (5, 7, 9, 11)
 

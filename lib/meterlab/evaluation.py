@@ -1,10 +1,11 @@
-"""Evaluation: predict every file of a split through the engine and score the predictions."""
+"""Evaluation: predict every file of a split through the engine and score the predictions,
+beside madmom's own downbeat tracker (:mod:`meterlab.reference`) and each signal alone."""
 import hashlib
 from pathlib import Path
 
 import numpy as np
 
-from . import config, metrics
+from . import config, metrics, priors, reference
 from .arbiter import Arbiter, VoteArbiter
 from .cache import producer_version
 from .extract import score_table
@@ -40,36 +41,67 @@ def check_versions(predictor):
 
 
 def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CACHE_DIR,
-             scheduler=None):
-    """Predict ``entries``; returns the run record (metrics, per-file results)."""
+             scheduler=None, prior=None):
+    """Predict ``entries``; returns the run record (metrics, per-file results).
+
+    ``metrics`` are under ``prior`` (a :class:`~meterlab.priors.Prior`; ``None``: the
+    default, :func:`meterlab.priors.choose_prior`), ``metrics_uniform`` under the uniform
+    prior, ``reference`` the same figures for madmom's tracker choosing among the
+    arbiter's classes, ``per_signal`` for each signal alone.
+    """
+    prior = prior or priors.choose_prior(None, predictor.classes)
     extraction = score_table(entries, predictor.signals, workers, cache_root, progress,
                              scheduler)
     table = extraction.table
     classes = sorted(set(predictor.classes) | {entry.meter for entry in entries})
     columns = [classes.index(meter) for meter in predictor.classes]
-    probabilities = np.full((len(entries), len(classes)), np.nan)
     row_of = {path: row for row, path in enumerate(table.paths)}
+    rows = [row_of.get(str(entry.path)) for entry in entries]
     scored = predictor.probabilities(table) if table.paths else np.zeros((0, len(columns)))
+
+    def under(chosen):
+        """(entries, classes) probabilities under the prior ``chosen``; NaN rows where
+        a file could not be analysed."""
+        moved = priors.reweight(scored, predictor.training_prior,
+                                chosen.shares(predictor.classes))
+        full = np.full((len(entries), len(classes)), np.nan)
+        for i, row in enumerate(rows):
+            if row is not None:
+                full[i] = 0.0
+                full[i, columns] = moved[row]
+        return full
+
+    probabilities = under(prior)
+    uniform = under(priors.parse_prior(priors.UNIFORM))
+    answers = reference_answers(entries, predictor.classes, classes, workers, cache_root,
+                                progress)
     errors = dict(extraction.problems)
     files = []
     for i, entry in enumerate(entries):
-        row = row_of.get(str(entry.path))
-        if row is not None:
-            probabilities[i] = 0.0
-            probabilities[i, columns] = scored[row]
+        analysed = rows[i] is not None
         files.append({
             "path": str(entry.path), "meter": entry.meter, "source": entry.source,
             "alt_meter": entry.alt_meter,
-            "predicted": None if row is None else classes[int(np.argmax(probabilities[i]))],
-            "probabilities": None if row is None else dict(zip(classes, probabilities[i].tolist())),
+            "predicted": classes[int(np.argmax(probabilities[i]))] if analysed else None,
+            "predicted_uniform": classes[int(np.argmax(uniform[i]))] if analysed else None,
+            "reference": None if np.isnan(answers[i]).any()
+            else classes[int(np.argmax(answers[i]))],
+            "probabilities": dict(zip(classes, probabilities[i].tolist())) if analysed else None,
             "error": errors.get(str(entry.path)),
         })
     truth = [entry.meter for entry in entries]
     alternatives = [entry.alt_meter for entry in entries]
+    sources = [entry.source for entry in entries]
     return {
+        "prior": prior.describe(predictor.classes),
+        "prior_name": prior.name,
         "metrics": metrics.summary(truth, probabilities, classes, alternatives),
-        "per_source": metrics.per_source(truth, probabilities, classes,
-                                         [entry.source for entry in entries], alternatives),
+        "metrics_uniform": metrics.summary(truth, uniform, classes, alternatives),
+        "reference": metrics.summary(truth, answers, classes, alternatives),
+        "reference_classes": list(predictor.classes),
+        "per_source": metrics.per_source(truth, probabilities, classes, sources, alternatives),
+        "reference_per_source": metrics.per_source(truth, answers, classes, sources,
+                                                   alternatives),
         "per_signal": signal_accuracy(table, classes),
         "files": files,
         "signals": list(predictor.signals),
@@ -79,6 +111,18 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
         "arbiter": "vote" if predictor.path is None else str(predictor.path),
         "arbiter_sha1": None if predictor.path is None else _sha1(predictor.path),
     }
+
+
+def reference_answers(entries, reference_classes, classes, workers=1,
+                      cache_root=config.CACHE_DIR, progress=True):
+    """(entries, classes) scores whose argmax is madmom's tracker's answer with
+    ``beats_per_bar=reference_classes`` (other classes -inf; NaN rows: no answer)."""
+    answers = np.full((len(entries), len(classes)), -np.inf)
+    answers[:, [classes.index(meter) for meter in reference_classes]] = reference.answers(
+        reference.log_probs([entry.path for entry in entries], workers, cache_root, progress),
+        reference_classes)
+    answers[np.isnan(answers).any(axis=1)] = np.nan
+    return answers
 
 
 def signal_votes(table, index, classes):

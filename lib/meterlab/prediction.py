@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config
+from . import config, priors
 from .atomic import atomic_open, write_json
 from .datasets import Entry, read_manifest, song_id_from_path
 from .engine import run_files
@@ -77,16 +77,20 @@ def _unlabelled(path):
 
 
 def predict(entries, predictor, workers=1, cache_root=config.CACHE_DIR, progress=True,
-            scheduler=None):
-    """A record per entry (see :func:`record`), through the engine and its cache."""
+            scheduler=None, prior=None):
+    """A record per entry (see :func:`record`), through the engine and its cache, with the
+    class probabilities under ``prior`` (``None``: the default,
+    :func:`meterlab.priors.choose_prior`)."""
+    prior = prior or priors.choose_prior(None, predictor.classes)
     decodable = [entry for entry in entries if not is_unsupported_audio(entry.path)]
     results = dict(zip((entry.path for entry in decodable),
                        run_files([entry.path for entry in decodable], predictor.signals,
                                  workers, cache_root, progress, "predicting", scheduler)))
     usable = [entry for entry in decodable if not results[entry.path].error]
     table = results_table(usable, [results[entry.path] for entry in usable], predictor.signals)
-    probabilities = dict(zip((entry.path for entry in usable),
-                             predictor.probabilities(table) if usable else []))
+    probabilities = dict(zip((entry.path for entry in usable), priors.reweight(
+        predictor.probabilities(table), predictor.training_prior,
+        prior.shares(predictor.classes)) if usable else []))
     return [record(entry, results.get(entry.path), probabilities.get(entry.path),
                    predictor) for entry in entries]
 
@@ -134,12 +138,14 @@ def check_output_path(path):
         raise ValueError(f"{path}: --out must end in .csv or .json")
 
 
-def write_records(records, path, predictor):
-    """``records`` as CSV (one row per file) or JSON (with the predictor's description)."""
+def write_records(records, path, predictor, prior):
+    """``records`` as CSV (one row per file) or JSON (with the predictor's description
+    and the class prior)."""
     path = Path(path)
     check_output_path(path)
     if path.suffix.lower() == ".json":
         write_json(path, {"arbiter": describe_predictor(predictor),
+                          "prior": prior.describe(predictor.classes),
                           "classes": list(predictor.classes),
                           "signals": list(predictor.signals), "files": records})
         return

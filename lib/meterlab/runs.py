@@ -1,7 +1,7 @@
 """Evaluation runs on disk: one JSON per run, a confusion plot, and the saved baseline.
 
-Every run is compared with the baseline (accuracy change, files that flipped); ``--save``
-replaces the baseline only with a better run on the same split and file set.
+Every run is compared with its dataset's baseline (accuracy change, files that flipped);
+``--save`` replaces the baseline only with a better run on the same split and file set.
 """
 import json
 from datetime import datetime
@@ -10,7 +10,7 @@ from pathlib import Path
 from . import config
 from .atomic import atomic_open, write_json
 
-BASELINE = "baseline.json"
+BASELINE = "baseline-{dataset}.json"
 
 
 def save_run(run, runs_dir=config.RUNS_DIR):
@@ -24,8 +24,13 @@ def save_run(run, runs_dir=config.RUNS_DIR):
     return path
 
 
-def load_baseline(runs_dir=config.RUNS_DIR):
-    path = Path(runs_dir) / BASELINE
+def baseline_path(dataset, runs_dir=config.RUNS_DIR):
+    """Each dataset keeps its own baseline (eval reports the corpus and the scores apart)."""
+    return Path(runs_dir) / BASELINE.format(dataset=dataset or "corpus")
+
+
+def load_baseline(dataset, runs_dir=config.RUNS_DIR):
+    path = baseline_path(dataset, runs_dir)
     return json.loads(path.read_text()) if path.is_file() else None
 
 
@@ -48,19 +53,21 @@ def compare(run, baseline):
 
 
 def save_baseline(run, runs_dir=config.RUNS_DIR):
-    """Make ``run`` the baseline if it beats the current one; returns (saved, reason)."""
-    baseline = load_baseline(runs_dir)
+    """Make ``run`` the baseline of its dataset if it beats the current one; returns
+    (saved, reason)."""
+    path = baseline_path(run.get("dataset"), runs_dir)
+    baseline = load_baseline(run.get("dataset"), runs_dir)
     if baseline is None:
-        write_json(Path(runs_dir) / BASELINE, run)
+        write_json(path, run)
         return True, "no baseline yet: saved this run as the baseline"
     comparison = compare(run, baseline)
     if comparison is None:
         return False, ("not saved: the baseline is on another split or file set "
-                       f"(delete {Path(runs_dir) / BASELINE} to start a new one)")
+                       f"(delete {path} to start a new one)")
     if comparison["accuracy_delta"] <= 0:
         return False, (f"not saved: accuracy {run['metrics']['accuracy']:.3f} does not beat "
                        f"the baseline's {baseline['metrics']['accuracy']:.3f}")
-    write_json(Path(runs_dir) / BASELINE, run)
+    write_json(path, run)
     return True, f"saved as the new baseline ({comparison['accuracy_delta']:+.3f})"
 
 
@@ -92,30 +99,11 @@ def plot_confusion(summary, path, title=""):
     plt.close(figure)
 
 
-def latest_run(runs_dir=config.RUNS_DIR, split="test"):
-    """The newest saved run on ``split`` (run files sort by their timestamp names)."""
+def latest_run(dataset, runs_dir=config.RUNS_DIR, split="test"):
+    """The newest saved run of ``dataset`` on ``split`` (run files sort by their
+    timestamp names); ``(None, None)`` when there is none."""
     for path in sorted(Path(runs_dir).glob("2*.json"), reverse=True):
         run = json.loads(path.read_text())
-        if run.get("split") == split:
+        if run.get("split") == split and run.get("dataset") == dataset:
             return path, run
     return None, None
-
-
-def markdown_summary(run, source):
-    """The accuracy tables of a run, in Markdown, naming the run file they came from."""
-    from tabulate import tabulate
-
-    summary = run["metrics"]
-    lines = [f"Eval of `{Path(run['arbiter']).name}` on the {run.get('dataset', '')} {run['split']} split "
-             f"(`{Path(source).name}`):", ""]
-    overall = [["accuracy", f"{summary['correct']}/{summary['n']} ({summary['accuracy']:.1%})"],
-               ["balanced accuracy", f"{summary['balanced_accuracy']:.1%}"]]
-    if "binary_3v4_accuracy" in summary:
-        overall.append(["binary 3 vs 4", f"{summary['binary_3v4_accuracy']:.1%} "
-                                         f"of {summary['binary_3v4_n']}"])
-    overall.append(["failed files", str(summary["failed"])])
-    lines += [tabulate(overall, headers=["", ""], tablefmt="github"), ""]
-    lines += [tabulate([[meter, f"{accuracy:.1%}"] for meter, accuracy in
-                        sorted(summary["per_class"].items(), key=lambda kv: int(kv[0]))],
-                       headers=["meter", "accuracy"], tablefmt="github")]
-    return "\n".join(lines)
