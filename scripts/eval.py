@@ -13,7 +13,7 @@ import sys
 
 from tabulate import tabulate
 
-from meterlab import cli, config, priors, report, runs
+from meterlab import cli, report, runs
 from meterlab.evaluation import evaluate
 
 DEFAULT_LIMIT = 20
@@ -25,10 +25,7 @@ def main(argv=None):
     cli.add_dataset_arguments(parser, default_split="test")
     parser.set_defaults(limit=DEFAULT_LIMIT)
     cli.add_worker_arguments(parser)
-    parser.add_argument("--checkpoint", default=None,
-                        help=f"arbiter checkpoint (default {config.ARBITER_CHECKPOINT}; "
-                             "without one, the signals vote)")
-    parser.add_argument("--prior", default=None, help=priors.HELP)
+    cli.add_predictor_arguments(parser)
     parser.add_argument("--save", action="store_true",
                         help="make this run the dataset's baseline if it beats the saved one")
     args = parser.parse_args(argv)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from meterlab import cli, config, formats, priors
+from meterlab import cli, formats
 from meterlab.datasets import DatasetError
 from meterlab.prediction import (agreement, check_output_path, collect_inputs,
                                  describe_predictor, display_header, display_rows, predict,
@@ -32,10 +32,7 @@ def main(argv=None):
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                         help="audio file, folder, or CSV manifest (path column; meter optional)")
     cli.add_worker_arguments(parser)
-    parser.add_argument("--checkpoint", default=None,
-                        help=f"arbiter checkpoint (default {config.ARBITER_CHECKPOINT}; "
-                             "without one, the signals vote)")
-    parser.add_argument("--prior", default=None, help=priors.HELP)
+    cli.add_predictor_arguments(parser)
     parser.add_argument("--out", type=Path, default=None,
                         help="write every file's answer to FILE.csv or FILE.json")
     parser.add_argument("--show", type=int, default=DEFAULT_SHOW,

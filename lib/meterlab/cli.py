@@ -100,6 +100,16 @@ def report_problems(problems, title):
             print(f"  {where}: {cause}", file=sys.stderr)
 
 
+def add_predictor_arguments(parser):
+    """``--checkpoint`` and ``--prior``: what eval and predict answer with."""
+    from .priors import HELP
+
+    parser.add_argument("--checkpoint", default=None,
+                        help=f"arbiter checkpoint (default {config.ARBITER_CHECKPOINT}; "
+                             "without one, the signals vote)")
+    parser.add_argument("--prior", default=None, help=HELP)
+
+
 def load_checked_predictor(checkpoint=None):
     """The arbiter (or the vote) for eval/predict; exits with the reason when unusable."""
     from .mlp import CheckpointError

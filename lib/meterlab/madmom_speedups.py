@@ -12,8 +12,19 @@ import numpy as np
 
 def install():
     """Swap the fast versions in; madmom's own stay reachable as ``madmom_original``."""
-    _patch_semitone_spectrogram()
-    _patch_lstm()
+    from madmom.audio.spectrogram import SemitoneBandpassSpectrogram
+    from madmom.ml.nn.layers import LSTMLayer
+
+    _swap(SemitoneBandpassSpectrogram, "__new__", _semitone_bandpass_spectrogram)
+    _swap(LSTMLayer, "activate", _fast_lstm_activate)
+
+
+def _swap(owner, name, replacement):
+    """``owner.name = replacement``, once, keeping the original as
+    ``replacement.madmom_original``."""
+    if getattr(owner, name) is not replacement:
+        replacement.madmom_original = getattr(owner, name)
+        setattr(owner, name, replacement)
 
 
 def _frame_sums(values, frame_size, hop_size, num_frames):
@@ -60,15 +71,6 @@ def _semitone_bandpass_spectrogram(cls, signal, fps=50., fmin=27.5, fmax=4200.):
     spectrogram.filterbank = filterbank
     spectrogram.fps = fps
     return spectrogram
-
-
-def _patch_semitone_spectrogram():
-    """Swap in the fast version; madmom's own stays reachable as ``madmom_original``."""
-    from madmom.audio.spectrogram import SemitoneBandpassSpectrogram
-
-    if SemitoneBandpassSpectrogram.__new__ is not _semitone_bandpass_spectrogram:
-        _semitone_bandpass_spectrogram.madmom_original = SemitoneBandpassSpectrogram.__new__
-        SemitoneBandpassSpectrogram.__new__ = _semitone_bandpass_spectrogram
 
 
 @numba.njit(cache=True)
@@ -136,10 +138,3 @@ def _fast_lstm_activate(layer, data, reset=True):
         layer._prev, layer._state = out[-1], state
     return out
 
-
-def _patch_lstm():
-    from madmom.ml.nn.layers import LSTMLayer
-
-    if LSTMLayer.activate is not _fast_lstm_activate:
-        _fast_lstm_activate.madmom_original = LSTMLayer.activate
-        LSTMLayer.activate = _fast_lstm_activate

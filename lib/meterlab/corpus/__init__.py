@@ -105,10 +105,7 @@ def build_corpus(out_dir, n_per_class, duration_s, classes=DEFAULT_CLASSES, seed
         raise ValueError(f"clips shorter than {MIN_DURATION_S} s cannot hold two bars of 7, got {duration_s}")
     split_counts(n_per_class)
     out_dir = Path(out_dir)
-    manifest = out_dir / MANIFEST_NAME
-    manifest.unlink(missing_ok=True)
-    for sub in (AUDIO_DIR, ANNOTATION_DIR):
-        (out_dir / sub).mkdir(parents=True, exist_ok=True)
+    manifest = start_dataset(out_dir)
     classes = sorted({int(m) for m in classes})
     jobs = [(str(out_dir), m, i, n_per_class, seed, float(duration_s)) for m in classes for i in range(n_per_class)]
     if workers > 1:
@@ -139,6 +136,16 @@ def _build_clip(job):
     sf.write(os.path.join(out_dir, rel_audio), audio, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
     write_beats(os.path.join(out_dir, ANNOTATION_DIR, f"{cid}.beats"), piece.beats, piece.positions)
     return (rel_audio, meter, split_of(index, n_per_class)), cid, piece.info
+
+
+def start_dataset(out_dir):
+    """Make the audio and annotation folders and drop the old manifest, whose absence
+    marks the dataset unfinished until the new one is written (last, atomically)."""
+    manifest = out_dir / MANIFEST_NAME
+    manifest.unlink(missing_ok=True)
+    for sub in (AUDIO_DIR, ANNOTATION_DIR):
+        (out_dir / sub).mkdir(parents=True, exist_ok=True)
+    return manifest
 
 
 def _write_manifest(path, rows):

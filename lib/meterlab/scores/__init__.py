@@ -30,7 +30,7 @@ import soundfile as sf
 
 from meterlab import config
 from meterlab.atomic import atomic_open, write_json
-from meterlab.corpus import ANNOTATION_DIR, AUDIO_DIR, MANIFEST_NAME, write_beats
+from meterlab.corpus import ANNOTATION_DIR, AUDIO_DIR, start_dataset, write_beats
 from meterlab.corpus.render import SOUNDFONT_PATH, render
 from meterlab.datasets import hash_split, stable_hash
 from meterlab.engine import map_files
@@ -116,10 +116,7 @@ def build_scores(out_dir, works, excerpts_per_work, seed=0, workers=1, soundfont
     import music21  # noqa: F401  imported once here, so forked workers share it
 
     out_dir = Path(out_dir)
-    manifest = out_dir / MANIFEST_NAME
-    manifest.unlink(missing_ok=True)
-    for sub in (AUDIO_DIR, ANNOTATION_DIR):
-        (out_dir / sub).mkdir(parents=True, exist_ok=True)
+    manifest = start_dataset(out_dir)
     jobs = [(str(out_dir), work, seed, excerpts_per_work, tuple(map(str, soundfonts)), str(cache_dir))
             for work in works]
     rows, excerpts, problems = [], {}, []
