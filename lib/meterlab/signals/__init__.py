@@ -16,6 +16,7 @@ SIGNALS = (
     "autocorr",
     "hcdf",
     "beat_pattern",
+    "bar_repetition",
     "beatnet",
     "beat_this",
     "onset_mlp",
