@@ -94,9 +94,11 @@ def repetition(features, max_lag):
 
 def bar_contrast(similarity, meter):
     """Mean of ``r(k), r(2k)`` minus the mean of their neighbours; NaN where ``r(2k)`` is."""
-    lags = (meter, 2 * meter)
+    lags = [meter, 2 * meter]
+    if np.isnan(similarity[lags]).any():
+        return np.nan
     neighbours = [similarity[lag + step] for lag in lags for step in (-1, 1)]
-    return np.mean(similarity[list(lags)]) - np.nanmean(neighbours)
+    return np.mean(similarity[lags]) - np.nanmean(neighbours)
 
 
 def discount_multiples(contrast, meters):
