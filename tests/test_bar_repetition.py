@@ -14,7 +14,7 @@ BEATS = 48
 def repeating_analysis(bar, beats=BEATS, noise=0.3, seed=0):
     """Beats ``FRAMES_PER_BEAT`` frames apart whose rhythm within the beat, chroma and
     bass repeat every ``bar`` beats (one random pattern per position in the bar), under
-    independent noise; every beat is as loud as any other."""
+    independent noise; the loudness is noise alone."""
     rng = np.random.default_rng(seed)
     rhythm = rng.random((bar, bar_repetition.SUBDIVISIONS))
     harmony = rng.random((bar, 12))
@@ -26,7 +26,8 @@ def repeating_analysis(bar, beats=BEATS, noise=0.3, seed=0):
     return {
         "beats": {"times": np.arange(beats) * FRAMES_PER_BEAT / FPS,
                   "period": FRAMES_PER_BEAT / FPS},
-        "onset": {"envelope": envelope + noise * rng.random(frames), "fps": FPS},
+        "onset": {"envelope": envelope + noise * rng.random(frames),
+                  "rms": 1.0 + noise * rng.random(frames), "fps": FPS},
         "chroma": {"chroma": harmony[position].T + noise * rng.random((12, frames)),
                    "fps": FPS},
         "bass": {"bass": bass[position].T + noise * rng.random((12, frames)), "fps": FPS},

@@ -4,10 +4,11 @@ Most music repeats at the bar: a bar's rhythm, melody and harmony come back in t
 next bars, drums or not, so beat-synchronous features are self-similar at lags that
 are whole bars (3 and 6 beats for 3/4; 4 and 8 for 4/4). Phase signals (beat_pattern,
 hcdf) read *where* in the bar changes fall; this one reads *what repeats*. Per tracked
-beat (so the lags follow the performer's rubato) three feature vectors are taken from
+beat (so the lags follow the performer's rubato) four feature vectors are taken from
 the shared analyses:
 
 - rhythm: mean onset strength in each of :data:`SUBDIVISIONS` equal parts of the beat;
+- loudness: mean RMS in each of those parts (how notes sustain and decay);
 - harmony: mean chroma over the beat;
 - bass: mean of the bass-line pitch classes (:mod:`..analyses.bass`) over the beat.
 
@@ -46,9 +47,9 @@ from .beat_pattern import beat_means
 NEEDS = ("beats", "onset", "chroma", "bass")
 LIBRARIES = ()
 
-#: Parts of each beat whose onset strength makes the rhythm vector: 4 resolves
-#: sixteenths. 2 (eighths) scores within one file of 4 on the tuning splits; 1 (no
-#: rhythm within the beat) and 8 lose 3-9 points.
+#: Parts of each beat whose onset strength and loudness make the rhythm and loudness
+#: vectors: 4 resolves sixteenths. On the tuning splits 2 (eighths) and 8 score within
+#: two files of 4; 1 (no rhythm within the beat) loses 3-9 points.
 SUBDIVISIONS = 4
 #: Scale (cosine-similarity units) of the contrast in the exponential mapping.
 TEMPERATURE = 0.1
@@ -60,12 +61,19 @@ def beat_subdivisions(times, parts):
     return np.append(starts.ravel(), times[-1])
 
 
+def within_beat_profile(curve, edges):
+    """``(SUBDIVISIONS, beats - 1)``: the mean of ``curve`` in each part of each beat,
+    ``edges`` being :func:`beat_subdivisions` in frames."""
+    return beat_means(np.asarray(curve)[None, :], edges)[0].reshape(-1, SUBDIVISIONS).T
+
+
 def beat_features(analysis, times):
-    """The per-beat feature matrices ``(dimensions, beats - 1)``: rhythm, harmony, bass."""
+    """The per-beat feature matrices ``(dimensions, beats - 1)``: rhythm, loudness,
+    harmony, bass."""
     onset, chroma, bass = analysis["onset"], analysis["chroma"], analysis["bass"]
     edges = beat_subdivisions(times, SUBDIVISIONS) * onset["fps"]
-    rhythm = beat_means(np.asarray(onset["envelope"])[None, :], edges)[0]
-    return [rhythm.reshape(-1, SUBDIVISIONS).T,
+    return [within_beat_profile(onset["envelope"], edges),
+            within_beat_profile(onset["rms"], edges),
             beat_means(chroma["chroma"], times * chroma["fps"]),
             beat_means(bass["bass"], times * bass["fps"])]
 
