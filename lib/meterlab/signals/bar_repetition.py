@@ -36,6 +36,12 @@ Divisors and multiples:
 
 Contrasts are mapped to ``exp((c - max) / TEMPERATURE)``: non-negative, 1 for the best
 meter, ordered as the contrasts are.
+
+Features, lags and baseline were chosen on the tuning splits only (scores: chorales,
+folk tunes, quartets, Palestrina, ...; the corpus). Against ``k, 2k`` with neighbouring
+lags as the baseline: lag ``k`` alone lost 5 points of binary 3-vs-4 accuracy on the
+scores and 6 on the corpus, ``k, 2k, 3k`` lost 1 and 5, and the mean over all lags as
+the baseline lost 5 on the scores (4-class: 4 points).
 """
 import numpy as np
 
