@@ -31,8 +31,9 @@ Divisors and multiples:
   2/2 (METER2800's mapping), so duple music must not be pulled away from 4.
 - A multiple of a bar of 3 or more (6 and 9 of 3; 12 of 3, 4 and 6) repeats wherever its
   divisor does, so it would tie with it (6 with 3 in 3/4). It keeps only what it adds
-  over its best divisor: ``contrast(6) - contrast(3)``; 6 wins only when half of it
-  (3 beats) repeats less than all of it (6 beats), e.g. a 6/8 tracked in eighths.
+  over its best divisor: ``contrast(6) - contrast(3)``, so 6 beats 3 only where its
+  contrast is over twice 3's, where half of it (3 beats) repeats much less than all of
+  it (6 beats), e.g. a 6/8 tracked in eighths.
 
 Contrasts are mapped to ``exp((c - max) / TEMPERATURE)``: non-negative, 1 for the best
 meter, ordered as the contrasts are.
