@@ -148,7 +148,8 @@ def test_scores_are_their_own_dataset_and_the_corpus_extra_data(tmp_path):
     assert [(e.path.name, e.source, e.song_id) for e in alone] == [
         ("w1.flac", "scores", "w1"), ("w2.flac", "scores", "w2")]
     with_extra = DatasetConfig("corpus", corpus, scores_root=scores).load("tuning", True)
-    assert [e.path.name for e in with_extra.entries] == ["a.flac", "w1.flac"]
+    assert [(e.path.name, e.dataset) for e in with_extra.entries] == [
+        ("a.flac", "corpus"), ("w1.flac", "scores")]
     without = DatasetConfig("corpus", corpus, scores_root=scores).load("tuning")
     assert [e.path.name for e in without.entries] == ["a.flac"]
 

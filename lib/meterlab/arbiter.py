@@ -89,8 +89,9 @@ def fold_run(table, settings, held_out, seed):
     """Train without the ``held_out`` files and score them (one cross-validation fold).
 
     Early stopping uses a hash-of-song share of the *training* songs, so the held-out
-    fold plays no part in training. Returns per-class ``correct`` and ``n`` counts on the
-    held-out files and the early-stopping epoch.
+    fold plays no part in training. Returns ``correct`` and ``n`` counts on the held-out
+    files per class and per dataset (where the table names them), and the early-stopping
+    epoch.
     """
     classes, labels, features = _prepare(table, settings)
     training = ~np.asarray(held_out, dtype=bool)
@@ -101,9 +102,15 @@ def fold_run(table, settings, held_out, seed):
                                   seed)
     predictions = result.model.probabilities((features[~training] - mean) / scale).argmax(axis=1)
     truth = labels[~training]
-    return {"correct": {meter: int(np.sum((truth == index) & (predictions == index)))
+    right = predictions == truth
+    held_datasets = np.array([str(name) for name, held in zip(table.datasets or [], ~training)
+                              if held])
+    return {"correct": {meter: int(np.sum(right & (truth == index)))
                         for index, meter in enumerate(classes)},
             "n": {meter: int(np.sum(truth == index)) for index, meter in enumerate(classes)},
+            "datasets": {name: [int(np.sum(right & (held_datasets == name))),
+                                int(np.sum(held_datasets == name))]
+                         for name in sorted(set(held_datasets.tolist()))},
             "best_epoch": result.best_epoch}
 
 

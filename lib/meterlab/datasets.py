@@ -9,7 +9,7 @@ import hashlib
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import config
@@ -47,7 +47,9 @@ class Entry:
 
     ``meter`` is ``None`` for unlabelled files (prediction); ``source`` names the
     collection a file comes from (METER2800's ``FMA``, ``MAG``, ...; ``corpus``);
-    ``alt_meter`` is an also-acceptable answer some METER2800 rows give (6 for a 3).
+    ``alt_meter`` is an also-acceptable answer some METER2800 rows give (6 for a 3);
+    ``dataset`` names the dataset a run read it from (``corpus``, ``scores``,
+    ``meter2800``, a manifest's name), so results can be told apart per dataset.
     """
 
     path: Path
@@ -56,6 +58,7 @@ class Entry:
     song_id: str
     source: str = None
     alt_meter: int = None
+    dataset: str = None
 
 
 @dataclass
@@ -335,28 +338,29 @@ class DatasetConfig:
 
     def main_dataset(self):
         if self.kind == "meter2800":
-            return read_meter2800(self.root, classes=self.classes)
+            return tagged(read_meter2800(self.root, classes=self.classes), self.kind)
         if self.kind in EMBEDDED_ROOTS:
             manifest = Path(self.root) / "manifest.csv"
             if not manifest.is_file():
                 raise DatasetError(f"{manifest}: embedded {self.kind} dataset not built "
                                    "(run `make data`)")
-            return read_manifest(manifest, EMBEDDED_SOURCES[self.kind])
+            return tagged(read_manifest(manifest, EMBEDDED_SOURCES[self.kind]), self.kind)
         if self.kind == "manifest":
-            return read_manifest(self.root)
+            return tagged(read_manifest(self.root), Path(self.root).stem)
         raise DatasetError(f"unknown dataset kind {self.kind!r} (choose from {DATASET_KINDS})")
 
     def extra_dataset(self):
         dataset = Dataset()
         for manifest in self.extra_manifests:
-            dataset.extend(read_manifest(manifest))
+            dataset.extend(tagged(read_manifest(manifest), Path(manifest).stem))
         if self.kind == "corpus":
             corpus_extra = Path(self.root) / CORPUS_EXTRA_SUBDIR / "manifest.csv"
             if corpus_extra.is_file():
-                dataset.extend(read_manifest(corpus_extra, CORPUS_EXTRA_SOURCE))
+                dataset.extend(tagged(read_manifest(corpus_extra, CORPUS_EXTRA_SOURCE),
+                                      CORPUS_EXTRA_SOURCE))
             scores = Path(self.scores_root) / "manifest.csv"
             if scores.is_file():
-                dataset.extend(read_manifest(scores, EMBEDDED_SOURCES["scores"]))
+                dataset.extend(tagged(read_manifest(scores, EMBEDDED_SOURCES["scores"]), "scores"))
         return dataset
 
     def load(self, split, extra_data=False, limit=0):
@@ -370,6 +374,12 @@ class DatasetConfig:
             entries = [entry for entry in entries if entry.meter in self.classes]
         dataset.entries = stratified_limit(entries, limit)
         return dataset
+
+
+def tagged(dataset, name):
+    """``dataset`` with every entry's ``dataset`` set to ``name``."""
+    dataset.entries = [replace(entry, dataset=name) for entry in dataset.entries]
+    return dataset
 
 
 def song_folds(song_ids, n_folds, salt):

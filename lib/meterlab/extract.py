@@ -41,11 +41,14 @@ class ScoreTable:
     meters: np.ndarray          # (files,) labels in beats per bar
     scores: np.ndarray          # (files, signals, len(CANDIDATE_METERS))
     available: np.ndarray       # (files, signals) bool
+    #: The dataset each file was read from (:attr:`meterlab.datasets.Entry.dataset`).
+    datasets: list = None
 
     def fingerprint(self):
-        """Identifies the data: files, labels, signal versions and the scores themselves."""
+        """Identifies the data: files, labels, datasets, signal versions and the scores."""
         digest = hashlib.sha1(json.dumps([self.song_ids, self.paths, self.meters.tolist(),
-                                          sorted(self.versions.items())]).encode())
+                                          sorted(self.versions.items()),
+                                          self.datasets]).encode())
         digest.update(np.ascontiguousarray(self.scores).tobytes())
         digest.update(np.ascontiguousarray(self.available).tobytes())
         return digest.hexdigest()[:16]
@@ -60,7 +63,8 @@ class ScoreTable:
         one, never new scores beside old metadata.
         """
         meta = {"signals": list(self.signals), "versions": self.versions, "paths": self.paths,
-                "song_ids": self.song_ids, "coverage": self.coverage(),
+                "song_ids": self.song_ids, "datasets": self.datasets,
+                "coverage": self.coverage(),
                 "fingerprint": self.fingerprint(),
                 "candidate_meters": config.CANDIDATE_METERS}
         with atomic_open(path) as stream:
@@ -76,7 +80,7 @@ class ScoreTable:
             meta = json.loads(str(arrays["meta"]))
             return cls(tuple(meta["signals"]), meta["versions"], meta["paths"],
                        meta["song_ids"], arrays["meters"], arrays["scores"],
-                       arrays["available"])
+                       arrays["available"], meta.get("datasets"))
 
 
 @dataclass
@@ -141,7 +145,7 @@ def results_table(entries, results, signals):
     return ScoreTable(tuple(signals), versions, [str(entry.path) for entry in entries],
                       [entry.song_id for entry in entries],
                       np.array([entry.meter or 0 for entry in entries], dtype=np.int64),
-                      scores, available)
+                      scores, available, [entry.dataset for entry in entries])
 
 
 def check_coverage(extraction, minimum=MIN_COVERAGE, min_available=MIN_AVAILABLE,
@@ -182,4 +186,4 @@ def select_signals(table, names):
     index = [table.signals.index(name) for name in names]
     return ScoreTable(tuple(names), {name: table.versions[name] for name in names},
                       table.paths, table.song_ids, table.meters,
-                      table.scores[:, index], table.available[:, index])
+                      table.scores[:, index], table.available[:, index], table.datasets)

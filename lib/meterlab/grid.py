@@ -55,11 +55,13 @@ class CVSettings:
 
 @dataclass(frozen=True)
 class CVSummary:
-    """A configuration's cross-validation: accuracy per fold and per class, stop epochs."""
+    """A configuration's cross-validation: accuracy per fold, per class and per dataset
+    (held-out files pooled over folds), stop epochs."""
 
     fold_accuracies: tuple
     per_class: dict
     best_epochs: tuple
+    per_dataset: dict = None
 
     @property
     def mean(self):
@@ -83,7 +85,8 @@ class CVSummary:
         """JSON-able numbers for the checkpoint."""
         return {"folds": len(self.fold_accuracies), "accuracy_mean": self.mean,
                 "accuracy_sd": self.sd, "fold_accuracies": list(self.fold_accuracies),
-                "per_class": dict(self.per_class), "best_epochs": list(self.best_epochs),
+                "per_class": dict(self.per_class), "per_dataset": dict(self.per_dataset or {}),
+                "best_epochs": list(self.best_epochs),
                 "refit_epochs": self.refit_epochs, "selection": TIE_RULE}
 
 
@@ -136,6 +139,8 @@ def _run_fold(job):
         "folds": settings.folds, "seeds": settings.seeds, "epochs": settings.epochs,
         "correct": {str(meter): sum(run["correct"][meter] for run in runs) for meter in runs[0]["n"]},
         "n": {str(meter): sum(run["n"][meter] for run in runs) for meter in runs[0]["n"]},
+        "datasets": {name: [sum(run["datasets"][name][i] for run in runs) for i in (0, 1)]
+                     for name in runs[0]["datasets"]},
         "best_epochs": [run["best_epoch"] for run in runs],
         "dataset_fingerprint": table.fingerprint(),
     }
@@ -179,10 +184,18 @@ def summarise(points, results, settings):
             continue
         correct = {m: sum(r["correct"][m] for r in records) for m in records[0]["n"]}
         n = {m: sum(r["n"][m] for r in records) for m in records[0]["n"]}
+        by_dataset = {}
+        for record in records:
+            for name, (right, total) in record.get("datasets", {}).items():
+                pooled = by_dataset.setdefault(name, [0, 0])
+                pooled[0] += right
+                pooled[1] += total
         summaries[point.name] = CVSummary(
             fold_accuracies=tuple(_accuracy(record) for record in records),
             per_class={m: correct[m] / n[m] for m in sorted(n, key=int) if n[m]},
-            best_epochs=tuple(epoch for r in records for epoch in r["best_epochs"]))
+            best_epochs=tuple(epoch for r in records for epoch in r["best_epochs"]),
+            per_dataset={name: right / total for name, (right, total) in sorted(by_dataset.items())
+                         if total})
     return summaries
 
 
@@ -218,6 +231,9 @@ def summary_rows(points, summaries, chosen=None):
     for point in ranked:
         summary = summaries[point.name]
         per_class = " ".join(f"{meter}:{accuracy:.2f}" for meter, accuracy in summary.per_class.items())
+        per_dataset = " ".join(f"{name} {accuracy:.3f}"
+                               for name, accuracy in (summary.per_dataset or {}).items())
         rows.append(["*" if point == chosen else "", point.sharpen or "-", point.boost_rare,
-                     f"{summary.mean:.3f} ± {summary.sd:.3f}", per_class, summary.refit_epochs])
+                     f"{summary.mean:.3f} ± {summary.sd:.3f}", per_class, per_dataset or "-",
+                     summary.refit_epochs])
     return rows

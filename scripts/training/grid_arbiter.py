@@ -100,7 +100,8 @@ def print_summary(points, summaries, chosen=None):
         print("no grid results yet (run grid_arbiter.py)")
         return 1
     print(tabulate(rows, headers=["", "sharpen", "boost_rare", "CV accuracy mean ± sd over folds",
-                                  "CV accuracy per class", "refit epochs"]))
+                                  "CV accuracy per class", "CV accuracy per dataset",
+                                  "refit epochs"]))
     return 0
 
 
