@@ -126,6 +126,16 @@ def _old_chord_split_rule(meter, rng):
     return dataclasses.replace(choices, p_split=0.0) if len(choices.grouping) == 1 else choices
 
 
+def test_drums_stay_in_most_clips_and_in_few_expressive_ones(generator_samples):
+    samples = [s for per_class in generator_samples.values() for s in per_class]
+    # Expected: (1 - P_EXPRESSIVE) * (1 - P_NO_DRUMS) strict clips with a kit (0.60), plus
+    # P_EXPRESSIVE * performance.P_DRUMS expressive ones with light percussion (0.05).
+    assert np.mean([s["drum_mode"] != "none" for s in samples]) > 0.6
+    expressive = [s for s in samples if s["expressive"]]
+    assert np.mean([s["drum_mode"] == "light" for s in expressive]) < 0.25
+    assert {s["drum_mode"] for s in expressive} == {"light", "none"}
+
+
 def _expressive_share_by_meter(monkeypatch):
     """A cue the generator could have: more expressive clips the more beats in the bar."""
     def draw(meter, rng):
