@@ -1,13 +1,16 @@
 """Tests of the embedded corpus generator, on the ``small`` size (a few seconds to build)."""
 import csv
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
+from meterlab import performance
 from meterlab.config import DEFAULT_CLASSES, SAMPLE_RATE
-from meterlab.corpus import (MANIFEST_COLUMNS, SIZES, SPLITS, annotation_path, build_corpus, clip_rng,
-                             read_beats, split_counts)
+from meterlab.corpus import (MANIFEST_COLUMNS, PARAMS_NAME, SIZES, SPLITS, annotation_path, build_corpus,
+                             clip_rng, read_beats, split_counts)
 from meterlab.corpus.composer import MAX_JITTER_S, MAX_OFFSET_S, compose
 
 SMALL = SIZES["small"]
@@ -67,13 +70,15 @@ def test_audio_format_and_level(corpus):
 
 
 def test_annotations_match_meter(corpus):
+    clips = json.loads((corpus.parent / PARAMS_NAME).read_text())["clips"]
     for r in _rows(corpus):
         meter = int(r["meter"])
         times, positions = read_beats(annotation_path(corpus.parent / r["path"]))
         assert 0 <= times[0] < MAX_OFFSET_S + 1e-6
         assert times[-1] < SMALL.duration_s
         assert np.all(np.diff(times) > 0)
-        assert np.allclose(np.diff(times), np.diff(times).mean(), atol=1e-5)
+        strict = clips[Path(r["path"]).stem]["style"] is None
+        assert strict == np.allclose(np.diff(times), np.diff(times).mean(), atol=1e-5)
         assert set(positions) <= set(range(1, meter + 1))
         assert np.array_equal(positions[1:], positions[:-1] % meter + 1)
         downbeats = np.flatnonzero(positions == 1)
@@ -109,3 +114,21 @@ def test_drums_land_on_downbeats(meter):
         onsets = np.array([n.start for n in drums[0].notes])
         for t in piece.downbeats[piece.downbeats < SMALL.duration_s - MAX_JITTER_S]:
             assert np.min(np.abs(onsets - t)) <= MAX_JITTER_S + 1e-9
+
+
+@pytest.mark.parametrize("meter", DEFAULT_CLASSES)
+def test_expressive_clips_are_annotated_with_their_performed_beats(meter):
+    """Rubato moves the beats, the bar stays: downbeats every ``meter`` beats, each on a
+    bass note (the lowest part, never rolled) within the performance's jitter bound."""
+    duration_s = 20.0
+    pieces = [compose(meter, duration_s, clip_rng(0, meter, index)) for index in range(12)]
+    expressive = [piece for piece in pieces if piece.info["style"] is not None]
+    assert expressive
+    for piece in expressive:
+        intervals = np.diff(piece.beats)
+        assert np.all(intervals > 0) and not np.allclose(intervals, intervals.mean(), atol=1e-5)
+        assert np.array_equal(piece.positions[1:], piece.positions[:-1] % meter + 1)
+        assert np.all(np.diff(np.flatnonzero(piece.positions == 1)) == meter)
+        bass = np.array([n.start for n in piece.midi.instruments[0].notes])
+        for t in piece.downbeats[piece.downbeats < duration_s - performance.MAX_JITTER_S]:
+            assert np.min(np.abs(bass - t)) <= performance.MAX_JITTER_S + 1e-9

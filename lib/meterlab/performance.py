@@ -18,17 +18,17 @@ played, :func:`perform` plays an excerpt of it:
   with random General-MIDI programs per part, low to high; a light percussion part in a
   minority of pieces only; one SoundFont per piece from those available.
 
-Everything random comes from the ``numpy.random.Generator`` passed in. The synthetic
-generator can use the same code: write its parts as a :class:`Score` (onsets in beats,
-``downbeat`` = where its bar 0 starts) and call :func:`perform` with a drawn style.
+Everything random comes from the ``numpy.random.Generator`` passed in. Both datasets play
+through this module: the real-score dataset (:mod:`meterlab.scores`) and the expressive
+share of the synthetic generator (:mod:`meterlab.corpus.composer`), which writes its parts
+as a :class:`Score` (onsets in beats, bar 0 at beat 0) and performs them with a drawn style.
 """
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pretty_midi
 
-from meterlab.corpus.composer import _clip_overlaps, gain_to_cc
-from meterlab.corpus.render import SOUNDFONT_PATH
+from meterlab.corpus.render import SOUNDFONT_PATH, clip_overlaps, gain_to_cc
 
 #: Base tempo of the beat (the time signature's denominator), drawn alike for every meter.
 TEMPO_RANGE_BPM = (60.0, 150.0)
@@ -312,7 +312,7 @@ def _part(score, style, tmap, part, notes, duration_s, rng):
         s, e = max(0.0, s), min(e, duration_s)
         if e > s:
             inst.notes.append(pretty_midi.Note(velocity=int(v), pitch=int(p), start=float(s), end=float(e)))
-    _clip_overlaps(inst.notes)
+    clip_overlaps(inst.notes)
     gain = style.part_gain_db[part % len(style.part_gain_db)]
     inst.control_changes.append(pretty_midi.ControlChange(7, gain_to_cc(gain), 0.0))
     if style.pedal_beats and not is_drum:

@@ -7,14 +7,16 @@
 import argparse
 import os
 import csv
+import json
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 from tabulate import tabulate
 
 from meterlab import config
-from meterlab.corpus import SIZES, SPLITS, build_corpus
+from meterlab.corpus import PARAMS_NAME, SIZES, SPLITS, build_corpus
 from meterlab.datasets import DatasetError, parse_classes
 
 
@@ -39,14 +41,19 @@ def _describe(size):
 
 
 def summary(manifest, duration_s, seconds):
-    """Table of clips per class and split, then total audio and build time."""
+    """Table of clips per class and split, and of those performed expressively; then
+    total audio and build time."""
     with open(manifest, newline="") as f:
-        counts = Counter((int(r["meter"]), r["split"]) for r in csv.DictReader(f))
+        rows = list(csv.DictReader(f))
+    counts = Counter((int(r["meter"]), r["split"]) for r in rows)
+    clips = json.loads((manifest.parent / PARAMS_NAME).read_text())["clips"]
+    expressive = Counter(int(r["meter"]) for r in rows if clips[Path(r["path"]).stem]["style"])
     meters = sorted({m for m, _ in counts})
-    rows = [[m, *(counts[m, s] for s in SPLITS), sum(counts[m, s] for s in SPLITS)] for m in meters]
-    rows.append(["all", *(sum(counts[m, s] for m in meters) for s in SPLITS), sum(counts.values())])
+    rows = [[m, *(counts[m, s] for s in SPLITS), sum(counts[m, s] for s in SPLITS), expressive[m]] for m in meters]
+    rows.append(["all", *(sum(counts[m, s] for m in meters) for s in SPLITS), sum(counts.values()),
+                 sum(expressive.values())])
     total_min = sum(counts.values()) * duration_s / 60
-    return (tabulate(rows, headers=["meter", *SPLITS, "total"]) +
+    return (tabulate(rows, headers=["meter", *SPLITS, "total", "expressive"]) +
             f"\n{total_min:.1f} min of audio in {manifest.parent}, built in {seconds:.1f} s")
 
 

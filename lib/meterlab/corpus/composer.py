@@ -9,18 +9,31 @@ changes, drum patterns and melodic phrases all follow that bar structure, which 
 a meter estimator has to pick up; tests/test_corpus_cues.py checks that no other drawn
 parameter tells the classes apart.
 
+Most clips are played on a strict tempo grid: beat times come from the grid *before*
+humanisation, and note onsets are jittered by at most :data:`MAX_JITTER_S` around it. A
+share :data:`P_EXPRESSIVE` of clips, drawn alike for every meter, is written the same way
+but *performed* (:mod:`meterlab.performance`): the parts become a score in beats, played
+with a drawn style (rubato and ritardandi, accents possibly none, articulation, an
+ensemble), and the beat annotations are the performance's own beats, so they follow the
+rubato. Such clips take the style's drums rule (a light percussion part in a minority of
+them) instead of the composed drum kit, so drums stay in most clips of the corpus while
+expressive ones are mostly without.
+
 Everything is drawn from the ``numpy.random.Generator`` passed in, so a clip is a pure
-function of its RNG seed. Beat times come from the tempo grid *before* humanisation;
-note onsets are jittered by at most :data:`MAX_JITTER_S` around it.
+function of its RNG seed.
 """
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from math import ceil
 
 import numpy as np
 import pretty_midi
 
+# performance.py imports the renderer from this package: import the module, use its names
+# at call time, so either module can be imported first.
+from meterlab import performance
 from meterlab.config import DEFAULT_CLASSES
+from meterlab.corpus.render import clip_overlaps, gain_to_cc
 
 #: A bar of any default class lasts this many seconds at every tempo drawn, so that a
 #: bar of 7 is not 7 s long and a bar of 3 is not a blur.
@@ -33,8 +46,13 @@ TEMPO_RANGE_BPM = (60.0 * max(DEFAULT_CLASSES) / BAR_RANGE_S[1],
                    60.0 * min(DEFAULT_CLASSES) / BAR_RANGE_S[0])
 #: The first annotated beat falls uniformly in [0, MAX_OFFSET_S).
 MAX_OFFSET_S = 0.5
-#: Humanisation never moves a note further than this from its grid time.
+#: Humanisation never moves a note of a strict-grid clip further than this from its grid time.
 MAX_JITTER_S = 0.015
+#: Share of clips performed expressively (see the module docstring), the same for every meter.
+P_EXPRESSIVE = 0.35
+#: An expressive clip's score runs this many times the clip's length at its base tempo, so
+#: the music outlasts a rubato that hurries.
+EXPRESSIVE_SPAN = 1.5
 #: Share of clips that start mid-bar, like an excerpt, so position 1 is not always first.
 P_EXCERPT_START = 0.5
 #: Shares of clips whose drums are mixed far down, or left out.
@@ -123,6 +141,11 @@ class Choices:
     every meter. Choices made while writing notes (phrase densities, melodic steps,
     velocities, fills) are drawn per phrase or note, from distributions that do not
     depend on the meter either.
+
+    An expressive clip (``style`` set) is played as its style says: the style's ensemble,
+    mix, velocities and timing replace ``programs``, ``gains_db``, ``jitter_s`` and the
+    written velocities, and its ``drum_mode`` is ``"light"`` (the style's percussion part)
+    or ``"none"``, never the composed kit.
     """
 
     meter: int
@@ -151,10 +174,17 @@ class Choices:
     drum_mode: str
     drum_style: dict
     drum_kit: int
+    #: How an expressive clip is performed (a :class:`meterlab.performance.Style`, at the
+    #: clip's tempo and phrase length); None for a clip played on the strict grid.
+    style: "performance.Style"
 
     @property
     def beat_s(self):
         return 60.0 / self.tempo_bpm
+
+    @property
+    def expressive(self):
+        return self.style is not None
 
     def info(self):
         """The choices as plain JSON values (tuples become lists), for ``corpus.json``."""
@@ -210,14 +240,20 @@ def compose(meter, duration_s, rng):
     Piece
     """
     choices = draw_choices(meter, rng)
-    grid = _grid(choices, duration_s)
+    grid = _beat_grid(choices, duration_s) if choices.expressive else _grid(choices, duration_s)
     harm = _Harmony(grid, _chords_per_bar(grid, choices, rng), choices)
-    midi = pretty_midi.PrettyMIDI(initial_tempo=choices.tempo_bpm)
-    for events, program, is_drum, gain_db, tightness in _compose_parts(grid, harm, choices, rng):
-        midi.instruments.append(_to_instrument(events, program, is_drum, gain_db,
-                                               choices.jitter_s * tightness, choices.offset_s,
-                                               duration_s, rng))
-    beats, positions = _beat_annotations(grid, choices.offset_s, choices.start_position, duration_s)
+    parts = _compose_parts(grid, harm, choices, rng)
+    if choices.expressive:
+        played = performance.perform(_score(grid, parts), choices.style, rng, start=choices.start_position - 1,
+                                     duration_s=duration_s, lead_s=choices.offset_s)
+        midi, beats, positions = played.midi, played.beats, played.positions
+    else:
+        midi = pretty_midi.PrettyMIDI(initial_tempo=choices.tempo_bpm)
+        for events, program, is_drum, gain_db, tightness in parts:
+            midi.instruments.append(_to_instrument(events, program, is_drum, gain_db,
+                                                   choices.jitter_s * tightness, choices.offset_s,
+                                                   duration_s, rng))
+        beats, positions = _beat_annotations(grid, choices.offset_s, choices.start_position, duration_s)
     return Piece(midi, beats, positions, meter, float(duration_s), choices.info())
 
 
@@ -234,8 +270,13 @@ def draw_choices(meter, rng):
         n_sub = 3
     mode = "major" if rng.random() < 0.6 else "minor"
     progressions = PROGRESSIONS[mode]
-    drum_mode = str(rng.choice(("full", "weak", "none"),
-                               p=(1 - P_WEAK_DRUMS - P_NO_DRUMS, P_WEAK_DRUMS, P_NO_DRUMS)))
+    phrase_bars = int(rng.choice((2, 4)))
+    style = _draw_style(tempo_bpm, phrase_bars, rng) if rng.random() < P_EXPRESSIVE else None
+    if style is None:
+        drum_mode = str(rng.choice(("full", "weak", "none"),
+                                   p=(1 - P_WEAK_DRUMS - P_NO_DRUMS, P_WEAK_DRUMS, P_NO_DRUMS)))
+    else:
+        drum_mode = "light" if style.drums else "none"
     drum_gain = {"full": (-4, 0), "weak": (-24, -16)}.get(drum_mode)
     return Choices(
         meter=meter, grouping=grouping,
@@ -244,7 +285,7 @@ def draw_choices(meter, rng):
         swing=0.5 if rng.random() < 0.6 else float(rng.uniform(0.54, 0.66)),
         offset_s=float(rng.uniform(0.0, MAX_OFFSET_S)),
         jitter_s=float(rng.uniform(0.002, 0.007)),
-        phrase_bars=int(rng.choice((2, 4))),
+        phrase_bars=phrase_bars,
         key=int(rng.integers(12)), mode=mode,
         progression=tuple(progressions[rng.integers(len(progressions))]),
         sevenths=bool(rng.random() < 0.3),
@@ -258,7 +299,15 @@ def draw_choices(meter, rng):
                   "melody": float(rng.uniform(-6, 0)),
                   "drums": float(rng.uniform(*drum_gain)) if drum_gain else None},
         drum_mode=drum_mode, drum_style=_draw_drum_style(rng), drum_kit=int(rng.choice(DRUM_KITS)),
+        style=style,
     )
+
+
+def _draw_style(tempo_bpm, phrase_bars, rng):
+    """A performance style for the three parts (bass, chords, melody), at the clip's own
+    tempo, so its bars stay within :data:`BAR_RANGE_S`, and phrase length, so its
+    ritardandi close the phrases the music is written in."""
+    return replace(performance.draw_style(3, rng), tempo_bpm=tempo_bpm, phrase_bars=phrase_bars)
 
 
 def _grid(choices, duration_s):
@@ -267,6 +316,21 @@ def _grid(choices, duration_s):
     t0 = choices.offset_s - (choices.start_position - 1) * beat_s
     n_bars = ceil((duration_s - t0) / (choices.meter * beat_s)) + 1
     return Grid(choices.meter, choices.grouping, beat_s, choices.subdivisions, choices.swing, t0, n_bars)
+
+
+def _beat_grid(choices, duration_s):
+    """An expressive clip's grid in beats (bar 0 at beat 0), with bars to spare: the
+    performance decides when each beat sounds."""
+    return replace(_grid(choices, EXPRESSIVE_SPAN * duration_s), beat_s=1.0, t0=0.0)
+
+
+def _score(beat_grid, parts):
+    """The parts written on ``beat_grid``, in order (low to high), as a performance score."""
+    notes = [(onset, length, pitch, part) for part, (events, *_) in enumerate(parts)
+             for onset, length, pitch, _ in events]
+    onsets, durations, pitches, part_ids = (np.array(column) for column in zip(*notes))
+    return performance.Score(onsets, durations, pitches, part_ids, beat_grid.meter,
+                             end=float(beat_grid.n_bars * beat_grid.meter))
 
 
 def _beat_annotations(grid, offset, start_pos, duration_s):
@@ -306,7 +370,7 @@ def _compose_parts(grid, harm, choices, rng):
         (_melody_events(grid, harm, choices.phrase_bars, choices.melody_reuse, rng), programs["melody"],
          False, gains["melody"], 1.5),
     ]
-    if choices.drum_mode != "none":
+    if choices.drum_mode in ("full", "weak"):
         parts.append((_drum_events(grid, choices.drum_style, choices.phrase_bars, rng), choices.drum_kit,
                       True, gains["drums"], 0.5))
     return parts
@@ -582,21 +646,6 @@ def _to_instrument(events, program, is_drum, gain_db, jitter_s, music_start, dur
         end = min(start + max(dur, 0.03), duration_s)
         if end > start:
             inst.notes.append(pretty_midi.Note(velocity=int(vel), pitch=int(pitch), start=start, end=end))
-    _clip_overlaps(inst.notes)
+    clip_overlaps(inst.notes)
     inst.control_changes.append(pretty_midi.ControlChange(7, gain_to_cc(gain_db), 0.0))
     return inst
-
-
-def _clip_overlaps(notes):
-    """End each note before the next onset of the same pitch, so a note-off of one never
-    silences the next (a synth keys note-offs by pitch)."""
-    notes.sort(key=lambda n: (n.pitch, n.start))
-    for a, b in zip(notes, notes[1:]):
-        if a.pitch == b.pitch and a.end > b.start - 0.002:
-            a.end = max(a.start + 0.005, b.start - 0.002)
-    notes.sort(key=lambda n: (n.start, n.pitch))
-
-
-def gain_to_cc(gain_db):
-    """CC 7 value for a gain in dB: TinySoundFont's channel volume is 60*log10(cc/127) dB."""
-    return int(np.clip(round(127 * 10 ** (gain_db / 60)), 1, 127))

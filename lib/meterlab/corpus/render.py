@@ -115,3 +115,18 @@ def _finish(mono, sample_rate, peak):
     if top > 0:
         mono *= np.float32(peak / top)
     return mono.astype(np.float32, copy=False)
+
+
+def clip_overlaps(notes):
+    """End each note before the next onset of the same pitch, so a note-off of one never
+    silences the next (a synth keys note-offs by pitch)."""
+    notes.sort(key=lambda n: (n.pitch, n.start))
+    for a, b in zip(notes, notes[1:]):
+        if a.pitch == b.pitch and a.end > b.start - 0.002:
+            a.end = max(a.start + 0.005, b.start - 0.002)
+    notes.sort(key=lambda n: (n.start, n.pitch))
+
+
+def gain_to_cc(gain_db):
+    """CC 7 value for a gain in dB: TinySoundFont's channel volume is 60*log10(cc/127) dB."""
+    return int(np.clip(round(127 * 10 ** (gain_db / 60)), 1, 127))
