@@ -55,52 +55,67 @@ class ArbiterSettings:
     sharpen: dict
     boost_rare: float = 1.0
     seed: int = 0
+    #: Models trained from seeds ``seed .. seed + n_seeds - 1``, whose probabilities the
+    #: arbiter averages: one initialisation and batch order matter less (on the real-score
+    #: tuning files, cross-validated accuracy of single seeds spread over 2 points).
     n_seeds: int = 1
     epochs: int = TrainSettings.epochs
+
+
+@dataclass
+class Ensemble:
+    """Models trained from several seeds on the same rows, with the standardiser and the
+    class prior they share; predicts their mean probability."""
+
+    models: list
+    mean: np.ndarray
+    scale: np.ndarray
+    prior: np.ndarray
+    #: How each model trained (:class:`~meterlab.mlp.TrainResult`); empty when loaded.
+    results: list = ()
+
+    def probabilities(self, features):
+        standardised = (features - self.mean) / self.scale
+        return np.mean([model.probabilities(standardised) for model in self.models], axis=0)
 
 
 def train(table, settings):
     """Train on a tuning :class:`ScoreTable`; returns the checkpoint dict.
 
     A hash-of-song share of the files (:data:`VALIDATION_FRACTION`) is held out for early
-    stopping and for the validation accuracy. With ``n_seeds`` > 1, seeds ``seed .. seed +
-    n_seeds - 1`` are trained and the one with the best validation accuracy is kept (the
-    first such seed on ties); mean and spread over seeds are recorded.
+    stopping and for the validation accuracy, which is the ensemble's; each seed's own is
+    recorded too (mean and spread over seeds).
     """
     classes, labels, features = _prepare(table, settings)
     is_val = np.array(validation_mask(table.song_ids, VALIDATION_FRACTION, VALIDATION_SALT))
-    runs = [(seed, _fit(features, labels, ~is_val, is_val, classes, settings, seed))
-            for seed in range(settings.seed, settings.seed + settings.n_seeds)]
-    best_seed, (best, mean, scale, prior) = max(runs,
-                                                key=lambda run: (run[1][0].val_accuracy, -run[0]))
-    accuracies = np.array([result.val_accuracy for _, (result, *_) in runs])
-    predictions = best.model.probabilities((features[is_val] - mean) / scale).argmax(axis=1)
-    return _checkpoint(table, classes, best, mean, scale, prior, settings, best_seed) | {
-        "val_accuracy": best.val_accuracy,
-        "val_accuracy_mean": float(accuracies.mean()),
-        "val_accuracy_std": float(accuracies.std()),
+    ensemble = _fit(features, labels, ~is_val, is_val, classes, settings)
+    predictions = ensemble.probabilities(features[is_val]).argmax(axis=1)
+    singles = np.array([result.val_accuracy for result in ensemble.results])
+    return _checkpoint(table, classes, ensemble, settings) | {
+        "val_accuracy": float(np.mean(predictions == labels[is_val])),
+        "val_accuracy_mean": float(singles.mean()),
+        "val_accuracy_std": float(singles.std()),
         "val_per_class": per_class_accuracy(labels[is_val], predictions, classes),
         "n_train": int((~is_val).sum()),
         "n_val": int(is_val.sum()),
     }
 
 
-def fold_run(table, settings, held_out, seed):
+def fold_run(table, settings, held_out):
     """Train without the ``held_out`` files and score them (one cross-validation fold).
 
     Early stopping uses a hash-of-song share of the *training* songs, so the held-out
     fold plays no part in training. Returns ``correct`` and ``n`` counts on the held-out
-    files per class and per dataset (where the table names them), and the early-stopping
-    epoch.
+    files per class and per dataset (where the table names them), and each seed's
+    early-stopping epoch.
     """
     classes, labels, features = _prepare(table, settings)
     training = ~np.asarray(held_out, dtype=bool)
     stop = np.zeros(len(labels), dtype=bool)
     stop[training] = validation_mask([table.song_ids[i] for i in np.flatnonzero(training)],
                                      VALIDATION_FRACTION, VALIDATION_SALT)
-    result, mean, scale, _ = _fit(features, labels, training & ~stop, stop, classes, settings,
-                                  seed)
-    predictions = result.model.probabilities((features[~training] - mean) / scale).argmax(axis=1)
+    ensemble = _fit(features, labels, training & ~stop, stop, classes, settings)
+    predictions = ensemble.probabilities(features[~training]).argmax(axis=1)
     truth = labels[~training]
     right = predictions == truth
     held_datasets = np.array([str(name) for name, held in zip(table.datasets or [], ~training)
@@ -111,7 +126,7 @@ def fold_run(table, settings, held_out, seed):
             "datasets": {name: [int(np.sum(right & (held_datasets == name))),
                                 int(np.sum(held_datasets == name))]
                          for name in sorted(set(held_datasets.tolist()))},
-            "best_epoch": result.best_epoch}
+            "best_epochs": [result.best_epoch for result in ensemble.results]}
 
 
 def refit(table, settings, epochs, cross_validation):
@@ -120,10 +135,10 @@ def refit(table, settings, epochs, cross_validation):
     ``cross_validation``, the numbers that chose this configuration, recorded in it."""
     classes, labels, features = _prepare(table, settings)
     everything = np.ones(len(labels), dtype=bool)
-    fixed = ArbiterSettings(settings.sharpen, settings.boost_rare, settings.seed, 1, epochs)
-    result, mean, scale, prior = _fit(features, labels, everything, ~everything, classes,
-                                      fixed, settings.seed)
-    return _checkpoint(table, classes, result, mean, scale, prior, fixed, settings.seed) | {
+    fixed = ArbiterSettings(settings.sharpen, settings.boost_rare, settings.seed,
+                            settings.n_seeds, epochs)
+    ensemble = _fit(features, labels, everything, ~everything, classes, fixed)
+    return _checkpoint(table, classes, ensemble, fixed) | {
         "cross_validation": cross_validation, "n_train": len(labels), "n_val": 0}
 
 
@@ -134,37 +149,41 @@ def _prepare(table, settings):
     return classes, labels, feature_matrix(table, settings.sharpen)
 
 
-def _fit(features, labels, rows, stop_rows, classes, settings, seed):
-    """One model trained on ``rows`` and early-stopped on ``stop_rows`` (none: fixed epochs).
+def _fit(features, labels, rows, stop_rows, classes, settings):
+    """An :class:`Ensemble` of one model per seed trained on ``rows`` and early-stopped on
+    ``stop_rows`` (none: fixed epochs).
 
-    The standardiser and the class weights come from ``rows`` alone. Returns the
-    :class:`~meterlab.mlp.TrainResult`, the standardiser's mean and scale, and the class
-    prior the model's outputs assume (:func:`meterlab.priors.training_prior`).
+    The standardiser and the class weights come from ``rows`` alone; the prior is the one
+    the models' outputs assume (:func:`meterlab.priors.training_prior`).
     """
     mean, scale = fit_standardiser(features[rows])
     standardised = (features - mean) / scale
     boost = [settings.boost_rare if meter in config.RARE_METERS else 1.0 for meter in classes]
     weights = class_weights(labels[rows], len(classes), boost)
-    result = train_classifier(standardised[rows], labels[rows], standardised[stop_rows],
-                              labels[stop_rows], len(classes), seed,
-                              TrainSettings(epochs=settings.epochs), weights)
-    return result, mean, scale, priors.training_prior(labels[rows], weights, len(classes))
+    results = [train_classifier(standardised[rows], labels[rows], standardised[stop_rows],
+                                labels[stop_rows], len(classes), seed,
+                                TrainSettings(epochs=settings.epochs), weights)
+               for seed in range(settings.seed, settings.seed + settings.n_seeds)]
+    return Ensemble([result.model for result in results], mean, scale,
+                    priors.training_prior(labels[rows], weights, len(classes)), results)
 
 
-def _checkpoint(table, classes, result, mean, scale, prior, settings, seed):
-    """What every arbiter checkpoint holds: model, inputs, standardiser, training prior,
-    settings, songs."""
+def _checkpoint(table, classes, ensemble, settings):
+    """What every arbiter checkpoint holds: the seeds' models, inputs, standardiser,
+    training prior, settings, songs."""
     return {
-        "model": result.model.to_state(),
+        "models": [model.to_state() for model in ensemble.models],
         "signals": list(table.signals),
         "versions": dict(table.versions),
         "classes": classes,
         "candidate_meters": list(config.CANDIDATE_METERS),
-        "standardiser": {"mean": torch.from_numpy(mean), "scale": torch.from_numpy(scale)},
-        "training_prior": dict(zip(classes, np.asarray(prior).tolist())),
+        "standardiser": {"mean": torch.from_numpy(ensemble.mean),
+                         "scale": torch.from_numpy(ensemble.scale)},
+        "training_prior": dict(zip(classes, np.asarray(ensemble.prior).tolist())),
         "hyper_parameters": {"sharpen": settings.sharpen, "boost_rare": settings.boost_rare,
-                             "seed": seed, "seeds": settings.n_seeds,
-                             "epochs": settings.epochs, "best_epoch": result.best_epoch},
+                             "seed": settings.seed, "seeds": settings.n_seeds,
+                             "epochs": settings.epochs,
+                             "best_epochs": [result.best_epoch for result in ensemble.results]},
         "dataset_fingerprint": table.fingerprint(),
         "song_ids": sorted(set(table.song_ids)),
     }
@@ -188,13 +207,17 @@ class Arbiter:
         self.path = path
         self.signals = tuple(checkpoint["signals"])
         self.classes = list(checkpoint["classes"])
-        self.model = MLPClassifier.from_state(checkpoint["model"])
-        if "training_prior" not in checkpoint:
-            raise CheckpointError(f"{path}: trained before class priors were recorded; "
-                                  "re-run `make grid`")
+        if "training_prior" not in checkpoint or "models" not in checkpoint:
+            raise CheckpointError(f"{path}: trained before class priors and seed ensembles "
+                                  "were recorded; re-run `make grid`")
         #: Shares over :attr:`classes` that :meth:`probabilities` assumes.
         self.training_prior = np.array([checkpoint["training_prior"][meter]
                                         for meter in self.classes])
+        scaler = checkpoint["standardiser"]
+        self.ensemble = Ensemble([MLPClassifier.from_state(state)
+                                  for state in checkpoint["models"]],
+                                 scaler["mean"].numpy(), scaler["scale"].numpy(),
+                                 self.training_prior)
 
     @classmethod
     def load(cls, path=config.ARBITER_CHECKPOINT):
@@ -209,9 +232,7 @@ class Arbiter:
     def probabilities(self, table):
         """(files, classes) probabilities for a table with this arbiter's signals."""
         features = feature_matrix(table, self.checkpoint["hyper_parameters"]["sharpen"])
-        scaler = self.checkpoint["standardiser"]
-        return self.model.probabilities((features - scaler["mean"].numpy())
-                                        / scaler["scale"].numpy())
+        return self.ensemble.probabilities(features)
 
 
 class VoteArbiter:

@@ -46,10 +46,11 @@ class GridPoint:
 
 @dataclass(frozen=True)
 class CVSettings:
-    """Folds over songs, seeds trained per fold (scores pooled), epoch cap per training."""
+    """Folds over songs; seeds per arbiter, whose models it averages (in every fold, as
+    in the refit); epoch cap per training."""
 
     folds: int = 5
-    seeds: int = 1
+    seeds: int = 5
     epochs: int = 300
 
 
@@ -130,20 +131,22 @@ def _run_fold(job):
     torch.set_num_threads(1)
     table = ScoreTable.load(table_path)
     held_out = fold_mask(table, fold, settings.folds)
-    arbiter_settings = arbiter.ArbiterSettings(arbiter.parse_sharpen(point.sharpen),
-                                               point.boost_rare, epochs=settings.epochs)
-    runs = [arbiter.fold_run(table, arbiter_settings, held_out, seed)
-            for seed in range(settings.seeds)]
+    run = arbiter.fold_run(table, arbiter_settings(point, settings.seeds, settings.epochs),
+                           held_out)
     return point, fold, {
         "sharpen": point.sharpen, "boost_rare": point.boost_rare, "fold": fold,
         "folds": settings.folds, "seeds": settings.seeds, "epochs": settings.epochs,
-        "correct": {str(meter): sum(run["correct"][meter] for run in runs) for meter in runs[0]["n"]},
-        "n": {str(meter): sum(run["n"][meter] for run in runs) for meter in runs[0]["n"]},
-        "datasets": {name: [sum(run["datasets"][name][i] for run in runs) for i in (0, 1)]
-                     for name in runs[0]["datasets"]},
-        "best_epochs": [run["best_epoch"] for run in runs],
+        "correct": {str(meter): count for meter, count in run["correct"].items()},
+        "n": {str(meter): count for meter, count in run["n"].items()},
+        "datasets": run["datasets"], "best_epochs": run["best_epochs"],
         "dataset_fingerprint": table.fingerprint(),
     }
+
+
+def arbiter_settings(point, seeds, epochs=arbiter.ArbiterSettings.epochs):
+    """The arbiter's training settings at grid point ``point``."""
+    return arbiter.ArbiterSettings(arbiter.parse_sharpen(point.sharpen), point.boost_rare,
+                                   n_seeds=seeds, epochs=epochs)
 
 
 def run_grid(points, table_path, out_dir, jobs=1, settings=CVSettings(), progress=print):
@@ -209,12 +212,12 @@ def winner(points, summaries):
     return next(point for point in scored if summaries[point.name].mean >= floor)
 
 
-def refit_winner(point, summary, table_path, out_dir, destination):
-    """Refit ``point`` on every tuning file, save it in ``out_dir`` and copy it atomically
-    to ``destination``; returns the checkpoint."""
-    settings = arbiter.ArbiterSettings(arbiter.parse_sharpen(point.sharpen), point.boost_rare)
-    checkpoint = arbiter.refit(ScoreTable.load(table_path), settings, summary.refit_epochs,
-                               summary.record())
+def refit_winner(point, summary, table_path, out_dir, destination, seeds=CVSettings.seeds):
+    """Refit ``point`` (an ensemble of ``seeds`` models, as cross-validated) on every
+    tuning file, save it in ``out_dir`` and copy it atomically to ``destination``; returns
+    the checkpoint."""
+    checkpoint = arbiter.refit(ScoreTable.load(table_path), arbiter_settings(point, seeds),
+                               summary.refit_epochs, summary.record())
     saved = Path(out_dir) / f"{point.name}.pt"
     arbiter.save(checkpoint, saved)
     with open(saved, "rb") as source, atomic_open(destination) as target:

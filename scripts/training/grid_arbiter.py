@@ -44,7 +44,8 @@ def main(argv=None):
     parser.add_argument("--folds", type=int, default=grid.CVSettings.folds,
                         help="cross-validation folds over songs (fewer when there are fewer songs)")
     parser.add_argument("--seeds", type=int, default=grid.CVSettings.seeds,
-                        help="seeds trained per fold (their scores pooled)")
+                        help="models per arbiter, from as many seeds, their probabilities "
+                             "averaged (in every fold and in the refit)")
     parser.add_argument("--epochs", type=int, default=grid.CVSettings.epochs,
                         help="most epochs per training (early stopping usually ends sooner)")
     parser.add_argument("--data", default=config.ARBITER_DATASET_DIR / "tuning.npz")
@@ -72,7 +73,7 @@ def main(argv=None):
         shutil.rmtree(args.out_dir, ignore_errors=True)
     todo = grid.pending(points, grid.load_results(args.out_dir), fingerprint, settings)
     print(f"{len(points)} configurations x {settings.folds} folds over {n_songs} songs "
-          f"({len(table.paths)} files), {settings.seeds} seed(s) per fold: "
+          f"({len(table.paths)} files), {settings.seeds} seed(s) per arbiter: "
           f"{len(points) * settings.folds - len(todo)} runs already done, {len(todo)} to train "
           f"(-j {args.jobs})")
     if args.dry_run:
@@ -84,7 +85,8 @@ def main(argv=None):
     print(f"grid trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
     summaries = grid.summarise(points, results, settings)
     best = grid.winner(points, summaries)
-    grid.refit_winner(best, summaries[best.name], args.data, args.out_dir, args.install)
+    grid.refit_winner(best, summaries[best.name], args.data, args.out_dir, args.install,
+                      settings.seeds)
     print_summary(points, summaries, best)
     summary = summaries[best.name]
     print(f"winner {best.name}: CV accuracy {summary.mean:.3f} ± {summary.sd:.3f} over "

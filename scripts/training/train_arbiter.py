@@ -49,9 +49,9 @@ def train(args):
                                        args.seed, args.seeds, args.epochs)
     checkpoint = arbiter.train(table, settings)
     arbiter.save(checkpoint, args.out)
-    rows = [["validation accuracy (kept seed)", f"{checkpoint['val_accuracy']:.3f}"],
-            ["mean ± std over seeds", f"{checkpoint['val_accuracy_mean']:.3f} ± "
-                                      f"{checkpoint['val_accuracy_std']:.3f}"]]
+    rows = [["validation accuracy (seeds averaged)", f"{checkpoint['val_accuracy']:.3f}"],
+            ["each seed alone, mean ± std", f"{checkpoint['val_accuracy_mean']:.3f} ± "
+                                            f"{checkpoint['val_accuracy_std']:.3f}"]]
     rows += [[f"  class {meter}", f"{accuracy:.3f}"]
              for meter, accuracy in checkpoint["val_per_class"].items()]
     print(tabulate(rows, headers=["", ""]))
@@ -80,7 +80,7 @@ def main(argv=None):
     training.add_argument("--boost-rare", type=float, default=1.0,
                           help=f"class-weight multiplier for meters {config.RARE_METERS}")
     training.add_argument("--seed", type=int, default=0)
-    training.add_argument("--seeds", type=int, default=1, help="train K seeds, keep the best")
+    training.add_argument("--seeds", type=int, default=1, help="train K seeds and average their models")
     training.add_argument("--epochs", type=int, default=arbiter.ArbiterSettings.epochs)
     training.add_argument("--out", default=config.ARBITER_CHECKPOINT)
     args = parser.parse_args(argv)
