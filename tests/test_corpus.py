@@ -12,6 +12,7 @@ from meterlab.config import DEFAULT_CLASSES, SAMPLE_RATE
 from meterlab.corpus import (MANIFEST_COLUMNS, PARAMS_NAME, SIZES, SPLITS, annotation_path, build_corpus,
                              clip_rng, read_beats, split_counts)
 from meterlab.corpus.composer import MAX_JITTER_S, MAX_OFFSET_S, compose
+from meterlab.corpus.render import SOUNDFONT_PATH
 
 SMALL = SIZES["small"]
 
@@ -99,6 +100,32 @@ def test_different_seed_different_audio(corpus, tmp_path):
     other = _samples(_build(tmp_path, seed=1))
     for path, audio in _samples(corpus).items():
         assert not np.array_equal(other[path], audio)
+
+
+def test_each_clip_is_rendered_with_the_soundfont_it_drew(tmp_path, monkeypatch):
+    """With fonts given, strict-grid and expressive clips both draw one, the build renders
+    each clip with it and records it; with none given, every clip has the bundled one."""
+    import meterlab.corpus as corpus_module
+
+    used = {}
+
+    def spy(midi, duration_s, soundfont):
+        used[len(used)] = soundfont
+        return np.zeros(int(duration_s * SAMPLE_RATE), dtype=np.float32)
+
+    monkeypatch.setattr(corpus_module, "render", spy)
+    fonts = (SOUNDFONT_PATH, str(tmp_path / "user.sf2"))
+    manifest = build_corpus(tmp_path / "c", 12, SMALL.duration_s, soundfonts=fonts)
+    clips = json.loads((manifest.parent / PARAMS_NAME).read_text())["clips"]
+    recorded = [clip["soundfont"] for clip in clips.values()]
+    assert sorted(used.values()) == sorted(recorded)
+    for expressive in (True, False):
+        drawn = {clip["soundfont"] for clip in clips.values() if bool(clip["style"]) == expressive}
+        assert drawn == set(fonts)
+    assert all(c["style"]["soundfont"] == c["soundfont"] for c in clips.values() if c["style"])
+    alone = build_corpus(tmp_path / "d", 3, SMALL.duration_s)
+    clips = json.loads((alone.parent / PARAMS_NAME).read_text())["clips"]
+    assert {clip["soundfont"] for clip in clips.values()} == {SOUNDFONT_PATH}
 
 
 @pytest.mark.parametrize("meter", [3, 4, 5, 6, 7, 9, 11, 12])

@@ -139,3 +139,20 @@ def require_tuning_split(split):
     if "test" in SPLIT_GROUPS.get(split, ("test",)):
         sys.exit(f"error: --split {split} includes the test split, which only eval reads; "
                  "use tuning, train or val")
+
+
+def add_soundfont_argument(parser):
+    parser.add_argument("--soundfont", action="append", default=[], metavar="SF2",
+                        help="a General-MIDI .sf2 to draw from besides pretty_midi's (repeatable)")
+
+
+def soundfonts(args):
+    """pretty_midi's bundled GM font and every ``--soundfont`` given (absolute paths);
+    exits naming a path that is not a file."""
+    from .corpus.render import SOUNDFONT_PATH  # the synthesiser: only build scripts need it
+
+    paths = [SOUNDFONT_PATH] + [str(Path(path).resolve()) for path in args.soundfont]
+    for path in paths:
+        if not Path(path).is_file():
+            sys.exit(f"error: --soundfont {path}: file not found")
+    return paths

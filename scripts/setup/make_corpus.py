@@ -2,6 +2,7 @@
 
     python scripts/setup/make_corpus.py                      # data/corpus, default size
     python scripts/setup/make_corpus.py --size small --out /tmp/c
+    python scripts/setup/make_corpus.py --soundfont MyGM.sf2   # draw each clip's font from two
     python scripts/setup/make_corpus.py --preview corpus.png # existing corpus -> PNG
 """
 import argparse
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from meterlab import config
+from meterlab import cli, config
 from meterlab.corpus import PARAMS_NAME, SIZES, SPLITS, build_corpus
 from meterlab.datasets import DatasetError, parse_classes
 
@@ -29,6 +30,7 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=float, help="seconds per clip (overrides --size)")
     parser.add_argument("--classes", default=",".join(map(str, config.DEFAULT_CLASSES)),
                         help="comma-separated meters (beats per bar)")
+    cli.add_soundfont_argument(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="processes (default: all cores; the output does not depend on it)")
@@ -67,12 +69,14 @@ def main(argv=None):
         except DatasetError as error:
             sys.exit(f"error: {error}")
         return
+    soundfonts = cli.soundfonts(args)
     size = SIZES[args.size]
     duration_s = args.duration or size.duration_s
     start = time.perf_counter()
     try:
         manifest = build_corpus(args.out, args.n_per_class or size.n_per_class, duration_s,
-                                classes=parse_classes(args.classes), seed=args.seed, workers=args.workers)
+                                classes=parse_classes(args.classes), seed=args.seed, workers=args.workers,
+                                soundfonts=soundfonts)
     except (ValueError, DatasetError) as error:
         sys.exit(f"error: {error}")
     print(summary(manifest, duration_s, time.perf_counter() - start))

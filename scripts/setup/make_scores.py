@@ -15,12 +15,10 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 from tabulate import tabulate
 
-from meterlab import config
-from meterlab.corpus.render import SOUNDFONT_PATH
+from meterlab import cli, config
 from meterlab.datasets import SPLITS, DatasetError, parse_classes
 from meterlab.scores import PARSE_CACHE, SIZES, build_scores, select_works
 from meterlab.scores.catalogue import read_catalogue
@@ -33,8 +31,7 @@ def parse_args(argv=None):
                         help="; ".join(f"{name}: {_describe(size)}" for name, size in SIZES.items()))
     parser.add_argument("--classes", default=",".join(map(str, config.DEFAULT_CLASSES)),
                         help="comma-separated meters to keep (add 6,9,12 for compound signatures)")
-    parser.add_argument("--soundfont", action="append", default=[], metavar="SF2",
-                        help="a General-MIDI .sf2 to draw from besides pretty_midi's (repeatable)")
+    cli.add_soundfont_argument(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="processes (default: all cores; the output does not depend on it)")
@@ -61,10 +58,7 @@ def tables(counts):
 
 def main(argv=None):
     args = parse_args(argv)
-    soundfonts = [SOUNDFONT_PATH] + [str(Path(p).resolve()) for p in args.soundfont]
-    for path in soundfonts:
-        if not Path(path).is_file():
-            sys.exit(f"error: --soundfont {path}: file not found")
+    soundfonts = cli.soundfonts(args)
     start = time.perf_counter()
     size = SIZES[args.size]
     try:

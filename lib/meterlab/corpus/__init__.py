@@ -23,7 +23,7 @@ import soundfile as sf
 
 from meterlab.config import DEFAULT_CLASSES, MIN_DURATION_S, SAMPLE_RATE
 from meterlab.corpus.composer import compose
-from meterlab.corpus.render import render
+from meterlab.corpus.render import SOUNDFONT_PATH, render
 
 MANIFEST_NAME = "manifest.csv"
 PARAMS_NAME = "corpus.json"
@@ -79,7 +79,8 @@ def clip_rng(seed, meter, index):
     return np.random.default_rng(np.random.SeedSequence([seed, meter, index]))
 
 
-def build_corpus(out_dir, n_per_class, duration_s, classes=DEFAULT_CLASSES, seed=0, workers=1):
+def build_corpus(out_dir, n_per_class, duration_s, classes=DEFAULT_CLASSES, seed=0, workers=1,
+                 soundfonts=(SOUNDFONT_PATH,)):
     """Generate the corpus and return the path of its manifest.
 
     Parameters
@@ -96,6 +97,8 @@ def build_corpus(out_dir, n_per_class, duration_s, classes=DEFAULT_CLASSES, seed
     seed : int
     workers : int
         Processes; the output does not depend on it.
+    soundfonts : sequence of str
+        General-MIDI SoundFonts each clip draws the one it is rendered with from.
 
     Returns
     -------
@@ -107,7 +110,9 @@ def build_corpus(out_dir, n_per_class, duration_s, classes=DEFAULT_CLASSES, seed
     out_dir = Path(out_dir)
     manifest = start_dataset(out_dir)
     classes = sorted({int(m) for m in classes})
-    jobs = [(str(out_dir), m, i, n_per_class, seed, float(duration_s)) for m in classes for i in range(n_per_class)]
+    soundfonts = tuple(str(path) for path in soundfonts)
+    jobs = [(str(out_dir), m, i, n_per_class, seed, float(duration_s), soundfonts)
+            for m in classes for i in range(n_per_class)]
     if workers > 1:
         with Pool(workers) as pool:
             results = pool.map(_build_clip, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
@@ -116,6 +121,7 @@ def build_corpus(out_dir, n_per_class, duration_s, classes=DEFAULT_CLASSES, seed
     params = {
         "seed": seed, "n_per_class": n_per_class, "duration_s": float(duration_s), "classes": classes,
         "sample_rate": SAMPLE_RATE, "split_counts": split_counts(n_per_class),
+        "soundfonts": list(soundfonts),
         "clips": {cid: info for _, cid, info in results},
     }
     (out_dir / PARAMS_NAME).write_text(json.dumps(params, indent=1) + "\n")
@@ -128,10 +134,10 @@ def _build_clip(job):
 
     Module-level so that ``multiprocessing`` can pickle it.
     """
-    out_dir, meter, index, n_per_class, seed, duration_s = job
+    out_dir, meter, index, n_per_class, seed, duration_s, soundfonts = job
     cid = clip_id(meter, index)
-    piece = compose(meter, duration_s, clip_rng(seed, meter, index))
-    audio = render(piece.midi, duration_s)
+    piece = compose(meter, duration_s, clip_rng(seed, meter, index), soundfonts)
+    audio = render(piece.midi, duration_s, soundfont=piece.soundfont)
     rel_audio = f"{AUDIO_DIR}/{cid}.flac"
     sf.write(os.path.join(out_dir, rel_audio), audio, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
     write_beats(os.path.join(out_dir, ANNOTATION_DIR, f"{cid}.beats"), piece.beats, piece.positions)

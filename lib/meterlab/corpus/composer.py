@@ -33,7 +33,7 @@ import pretty_midi
 # at call time, so either module can be imported first.
 from meterlab import performance
 from meterlab.config import DEFAULT_CLASSES
-from meterlab.corpus.render import clip_overlaps, gain_to_cc
+from meterlab.corpus.render import SOUNDFONT_PATH, clip_overlaps, gain_to_cc
 
 #: A bar of any default class lasts this many seconds at every tempo drawn, so that a
 #: bar of 7 is not 7 s long and a bar of 3 is not a blur.
@@ -177,6 +177,8 @@ class Choices:
     #: How an expressive clip is performed (a :class:`meterlab.performance.Style`, at the
     #: clip's tempo and phrase length); None for a clip played on the strict grid.
     style: "performance.Style"
+    #: The General-MIDI SoundFont the clip is rendered with (an expressive clip's style's).
+    soundfont: str = SOUNDFONT_PATH
 
     @property
     def beat_s(self):
@@ -196,7 +198,8 @@ class Piece:
     """A composed clip: its MIDI, exact beat annotations and the choices drawn.
 
     ``positions`` holds each beat's 1-based position in the bar (1 = downbeat).
-    ``info`` holds the JSON-able choices (:meth:`Choices.info`), for corpus metadata.
+    ``info`` holds the JSON-able choices (:meth:`Choices.info`), for corpus metadata;
+    ``soundfont`` is the SoundFont to render ``midi`` with.
     """
 
     midi: pretty_midi.PrettyMIDI
@@ -205,6 +208,7 @@ class Piece:
     meter: int
     duration_s: float
     info: dict
+    soundfont: str = SOUNDFONT_PATH
 
     @property
     def downbeats(self):
@@ -223,7 +227,7 @@ def default_groupings(meter):
     return ((2,) * ((meter - 3) // 2) + (3,),)
 
 
-def compose(meter, duration_s, rng):
+def compose(meter, duration_s, rng, soundfonts=(SOUNDFONT_PATH,)):
     """Compose one clip of ``duration_s`` seconds in ``meter`` beats per bar.
 
     Parameters
@@ -234,12 +238,14 @@ def compose(meter, duration_s, rng):
         Clip length; notes are cut there and beats annotated up to it.
     rng : numpy.random.Generator
         The only source of randomness, so equal seeds give equal clips.
+    soundfonts : sequence of str
+        General-MIDI SoundFonts a clip draws the one it is rendered with from.
 
     Returns
     -------
     Piece
     """
-    choices = draw_choices(meter, rng)
+    choices = draw_choices(meter, rng, soundfonts)
     grid = _beat_grid(choices, duration_s) if choices.expressive else _grid(choices, duration_s)
     harm = _Harmony(grid, _chords_per_bar(grid, choices, rng), choices)
     parts = _compose_parts(grid, harm, choices, rng)
@@ -254,11 +260,13 @@ def compose(meter, duration_s, rng):
                                                    choices.jitter_s * tightness, choices.offset_s,
                                                    duration_s, rng))
         beats, positions = _beat_annotations(grid, choices.offset_s, choices.start_position, duration_s)
-    return Piece(midi, beats, positions, meter, float(duration_s), choices.info())
+    return Piece(midi, beats, positions, meter, float(duration_s), choices.info(),
+                 choices.soundfont)
 
 
-def draw_choices(meter, rng):
-    """Draw every piece-level choice of a clip in ``meter`` (see :class:`Choices`)."""
+def draw_choices(meter, rng, soundfonts=(SOUNDFONT_PATH,)):
+    """Draw every piece-level choice of a clip in ``meter`` (see :class:`Choices`), its
+    SoundFont among ``soundfonts``."""
     if meter < 2:
         raise ValueError(f"meter must be at least 2, got {meter}")
     groupings = default_groupings(meter)
@@ -271,7 +279,8 @@ def draw_choices(meter, rng):
     mode = "major" if rng.random() < 0.6 else "minor"
     progressions = PROGRESSIONS[mode]
     phrase_bars = int(rng.choice((2, 4)))
-    style = _draw_style(tempo_bpm, phrase_bars, rng) if rng.random() < P_EXPRESSIVE else None
+    style = (_draw_style(tempo_bpm, phrase_bars, rng, soundfonts) if rng.random() < P_EXPRESSIVE
+             else None)
     if style is None:
         drum_mode = str(rng.choice(("full", "weak", "none"),
                                    p=(1 - P_WEAK_DRUMS - P_NO_DRUMS, P_WEAK_DRUMS, P_NO_DRUMS)))
@@ -299,15 +308,22 @@ def draw_choices(meter, rng):
                   "melody": float(rng.uniform(-6, 0)),
                   "drums": float(rng.uniform(*drum_gain)) if drum_gain else None},
         drum_mode=drum_mode, drum_style=_draw_drum_style(rng), drum_kit=int(rng.choice(DRUM_KITS)),
-        style=style,
+        style=style, soundfont=style.soundfont if style else _draw_soundfont(soundfonts, rng),
     )
 
 
-def _draw_style(tempo_bpm, phrase_bars, rng):
+def _draw_style(tempo_bpm, phrase_bars, rng, soundfonts):
     """A performance style for the three parts (bass, chords, melody), at the clip's own
     tempo, so its bars stay within :data:`BAR_RANGE_S`, and phrase length, so its
     ritardandi close the phrases the music is written in."""
-    return replace(performance.draw_style(3, rng), tempo_bpm=tempo_bpm, phrase_bars=phrase_bars)
+    return replace(performance.draw_style(3, rng, soundfonts), tempo_bpm=tempo_bpm,
+                   phrase_bars=phrase_bars)
+
+
+def _draw_soundfont(soundfonts, rng):
+    """One of ``soundfonts``; with a single one nothing is drawn, so a corpus built with
+    the bundled font alone does not depend on this choice."""
+    return str(soundfonts[rng.integers(len(soundfonts))] if len(soundfonts) > 1 else soundfonts[0])
 
 
 def _grid(choices, duration_s):
