@@ -17,6 +17,7 @@ SIGNALS = (
     "hcdf",
     "beat_pattern",
     "bar_repetition",
+    "bar_repetition_half",
     "beatnet",
     "beat_this",
     "onset_mlp",
