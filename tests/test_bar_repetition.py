@@ -4,7 +4,7 @@ import pytest
 
 from meterlab import config
 from meterlab.analysis import Unavailable
-from meterlab.signals import bar_repetition, bar_repetition_half
+from meterlab.signals import bar_repetition
 
 FPS = 40.0
 FRAMES_PER_BEAT = 20
@@ -96,33 +96,3 @@ def test_declines_when_no_feature_varies():
 def test_beat_subdivisions_split_each_span_equally():
     times = np.array([0.0, 1.0, 3.0])
     assert bar_repetition.beat_subdivisions(times, 2).tolist() == [0.0, 0.5, 1.0, 2.0, 3.0]
-
-
-def twice_too_fast(analysis):
-    """``analysis`` with a beat tracked between every two beats (eighths for quarters)."""
-    times = analysis["beats"]["times"]
-    beats = np.sort(np.concatenate([times, (times[:-1] + times[1:]) / 2]))
-    return dict(analysis, beats={"times": beats, "period": analysis["beats"]["period"] / 2})
-
-
-@pytest.mark.parametrize("bar", [3, 4, 5, 7])
-def test_every_other_beat_keeps_the_bar_at_either_tracking_level(bar):
-    """Read on every other beat, a bar of k beats repeats at lags k and 2k (two and four
-    bars) when the tracker is right, and at its own lags when it counts twice per beat."""
-    for analysis in (repeating_analysis(bar), twice_too_fast(repeating_analysis(bar))):
-        scores = bar_repetition_half.scores(analysis)
-        assert max(config.DEFAULT_CLASSES, key=lambda m: score_of(scores, m)) == bar
-
-
-def test_every_other_beat_needs_enough_beats():
-    with pytest.raises(Unavailable, match="beats"):
-        bar_repetition_half.scores(repeating_analysis(3, beats=14))
-
-
-def test_every_other_beat_is_bar_repetition_on_either_phase_the_higher_per_meter():
-    analysis = twice_too_fast(repeating_analysis(4, noise=0.8))
-    times = analysis["beats"]["times"]
-    phases = [bar_repetition.scores(dict(analysis, beats={"times": times[phase::2]}))
-              for phase in (0, 1)]
-    assert not np.allclose(phases[0], phases[1])
-    np.testing.assert_array_equal(bar_repetition_half.scores(analysis), np.maximum(*phases))

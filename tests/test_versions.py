@@ -86,7 +86,6 @@ def test_an_analysis_changes_only_its_dependants(baseline):
     after = versions_after(folder, {"analyses/chroma.py": _append("EDITED = 1")})
     assert changed(before, after) == {"meterlab.analyses.chroma", "meterlab.signals.autocorr",
                                       "meterlab.signals.bar_repetition",
-                                      "meterlab.signals.bar_repetition_half",
                                       "meterlab.signals.beat_pattern", "meterlab.signals.hcdf"}
 
 

@@ -17,7 +17,6 @@ SIGNALS = (
     "hcdf",
     "beat_pattern",
     "bar_repetition",
-    "bar_repetition_half",
     "beatnet",
     "beat_this",
     "onset_mlp",

@@ -138,13 +138,9 @@ def meter_scores(similarity, meters=config.CANDIDATE_METERS):
     return np.exp((contrast - contrast.max()) / TEMPERATURE)
 
 
-def scores_on_beats(analysis, times):
-    """The scores with ``times`` as the beats (:class:`Unavailable` if too few)."""
+def scores(analysis):
+    times = np.asarray(analysis["beats"]["times"])
     require_beats(times)
     max_lag = 2 * max(config.CANDIDATE_METERS) + 1
     similarity = repetition(beat_features(analysis, times), max_lag)
     return meter_scores(similarity).astype(np.float32)
-
-
-def scores(analysis):
-    return scores_on_beats(analysis, np.asarray(analysis["beats"]["times"]))
