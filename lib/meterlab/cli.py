@@ -1,4 +1,5 @@
 """Command-line pieces every script shares: dataset and worker flags, problem reports."""
+import os
 import sys
 from pathlib import Path
 
@@ -141,9 +142,13 @@ def require_tuning_split(split):
                  "use tuning, train or val")
 
 
-def add_soundfont_argument(parser):
+def add_build_arguments(parser):
+    """The options both dataset builders take: extra SoundFonts, seed, processes."""
     parser.add_argument("--soundfont", action="append", default=[], metavar="SF2",
                         help="a General-MIDI .sf2 to draw from besides pretty_midi's (repeatable)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes (default: all cores; the output does not depend on it)")
 
 
 def soundfonts(args):

@@ -6,7 +6,6 @@
     python scripts/setup/make_corpus.py --preview corpus.png # existing corpus -> PNG
 """
 import argparse
-import os
 import csv
 import json
 import sys
@@ -30,10 +29,7 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=float, help="seconds per clip (overrides --size)")
     parser.add_argument("--classes", default=",".join(map(str, config.DEFAULT_CLASSES)),
                         help="comma-separated meters (beats per bar)")
-    cli.add_soundfont_argument(parser)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="processes (default: all cores; the output does not depend on it)")
+    cli.add_build_arguments(parser)
     parser.add_argument("--preview", metavar="PNG", help="only draw a preview of the corpus in --out and exit")
     return parser.parse_args(argv)
 

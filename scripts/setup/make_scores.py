@@ -12,7 +12,6 @@ random ensemble with one SoundFont drawn from pretty_midi's bundled GM font and 
 and source; the same counts go to counts.json beside the manifest.
 """
 import argparse
-import os
 import sys
 import time
 
@@ -31,10 +30,7 @@ def parse_args(argv=None):
                         help="; ".join(f"{name}: {_describe(size)}" for name, size in SIZES.items()))
     parser.add_argument("--classes", default=",".join(map(str, config.DEFAULT_CLASSES)),
                         help="comma-separated meters to keep (add 6,9,12 for compound signatures)")
-    cli.add_soundfont_argument(parser)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="processes (default: all cores; the output does not depend on it)")
+    cli.add_build_arguments(parser)
     return parser.parse_args(argv)
 
 
