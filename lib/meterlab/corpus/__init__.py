@@ -45,7 +45,7 @@ class CorpusSize(NamedTuple):
 #: ``default``: the corpus the project trains on; ``small``: 2 clips per class per split,
 #: for tests and smoke runs.
 SIZES = {
-    "default": CorpusSize(n_per_class=60, duration_s=20.0),
+    "default": CorpusSize(n_per_class=120, duration_s=20.0),
     "small": CorpusSize(n_per_class=6, duration_s=6.0),
 }
 

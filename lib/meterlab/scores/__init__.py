@@ -70,7 +70,7 @@ class ScoresSize(NamedTuple):
 #: tests (a few excerpts from two sources); ``large`` for users with more time.
 SIZES = {
     "small": ScoresSize(1, 1, ("bach", "essenFolksong")),
-    "default": ScoresSize(16, 1),
+    "default": ScoresSize(24, 1),
     "large": ScoresSize(120, 3),
 }
 
