@@ -54,21 +54,19 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
                              scheduler)
     table = extraction.table
     classes = sorted(set(predictor.classes) | {entry.meter for entry in entries})
-    columns = [classes.index(meter) for meter in predictor.classes]
     row_of = {path: row for row, path in enumerate(table.paths)}
     rows = [row_of.get(str(entry.path)) for entry in entries]
-    scored = predictor.probabilities(table) if table.paths else np.zeros((0, len(columns)))
+    scored = (predictor.probabilities(table) if table.paths
+              else np.zeros((0, len(predictor.classes))))
 
     def under(chosen):
         """(entries, classes) probabilities under the prior ``chosen``; NaN rows where
         a file could not be analysed."""
-        moved = priors.reweight(scored, predictor.training_prior,
-                                chosen.shares(predictor.classes))
+        moved = class_probabilities(scored, predictor, chosen, classes)
         full = np.full((len(entries), len(classes)), np.nan)
         for i, row in enumerate(rows):
             if row is not None:
-                full[i] = 0.0
-                full[i, columns] = moved[row]
+                full[i] = moved[row]
         return full
 
     probabilities = under(prior)
@@ -111,6 +109,15 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
         "arbiter": "vote" if predictor.path is None else str(predictor.path),
         "arbiter_sha1": None if predictor.path is None else _sha1(predictor.path),
     }
+
+
+def class_probabilities(scored, predictor, prior, classes):
+    """The arbiter's probabilities ``scored`` (files, its classes) moved to ``prior`` and
+    laid out over ``classes`` (0 for a class it does not know)."""
+    moved = priors.reweight(scored, predictor.training_prior, prior.shares(predictor.classes))
+    full = np.zeros((len(moved), len(classes)))
+    full[:, [classes.index(meter) for meter in predictor.classes]] = moved
+    return full
 
 
 def reference_answers(entries, reference_classes, classes, workers=1,
