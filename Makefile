@@ -76,11 +76,11 @@ EVAL_SOURCES := scripts/eval.py $(addprefix lib/meterlab/,evaluation.py metrics.
 	priors.py reference.py report.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help install test data corpus-preview warm onset-mlp extract grid eval smoke predict \
+.PHONY: help install test data corpus-preview warm onset-mlp extract grid eval beat-diagnostics smoke predict \
 	results bench all clean meter2800-data-dir-missing meter2800-tables-missing
 
 help: ## list the targets
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 	@echo "  variables: DATASET=corpus|scores|meter2800|manifest DATA_DIR=... MANIFEST=... CLASSES=3,4"
 	@echo "             WORKERS=$(WORKERS) SAVE=1 FILE=... OUT=... METERLAB_DATA=... CORPUS_ARGS=... GRID_ARGS=..."
 	@echo "             SCHEDULER=tcp://host:8786|local:N (per-file steps on Dask, instead of WORKERS)"
@@ -179,6 +179,9 @@ all: $(EVAL_STAMP) $(SCORES_EVAL_STAMP) ## the whole chain; a second run does no
 
 results: $(EVAL_STAMP) $(SCORES_EVAL_STAMP) ## write the README's results section (both datasets) from the latest test runs
 	$(PYTHON) scripts/report_results.py --datasets $(DATASET) scores
+
+beat-diagnostics: $(ARBITER) ## the arbiter and beat-reading signals with tracked vs annotated beats, per tracking condition (test split)
+	$(PYTHON) scripts/beat_diagnostics.py $(DATASET_ARGS) --split test --workers $(WORKERS)
 
 smoke: $(INSTALLED) $(DATASET_INPUT) ## a fast end-to-end check: 3 test files, 1 worker
 	$(PYTHON) scripts/eval.py $(DATASET_ARGS) --limit 3 --workers 1

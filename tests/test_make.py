@@ -73,3 +73,15 @@ def test_eval_stamps_follow_the_scores_dataset(warm_stamp):
     os.utime(scores, (start + len(made), start + len(made)))
     assert pending(data, data / "stamps" / "eval-scores")
     assert pending(data, data / "stamps" / "eval")
+
+
+def test_help_names_every_documented_target(warm_stamp):
+    """With the warm dependency file included, Make reads two makefiles: help must still
+    print target names, not the file each line came from."""
+    data, _ = warm_stamp
+    env = dict(os.environ, METERLAB_DATA=str(data))
+    listed = subprocess.run(["make", "--no-print-directory", "help"], cwd=REPO, env=env,
+                            capture_output=True, text=True, check=True).stdout
+    names = {line.split()[0] for line in listed.splitlines() if line.startswith("  ")}
+    assert {"all", "grid", "eval", "beat-diagnostics", "smoke"} <= names
+    assert "Makefile" not in names
