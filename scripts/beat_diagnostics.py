@@ -20,14 +20,11 @@ from tabulate import tabulate
 
 from meterlab import beat_diagnosis, cli
 from meterlab.corpus import annotation_path
-from meterlab.datasets import SPLIT_GROUPS
-from meterlab.evaluation import class_probabilities, signal_votes
-from meterlab.signals import signal_module
 
 
 def pair(before, after, key):
-    """``"85.0% -> 93.3%"`` of one figure of two summaries (blank where there are none)."""
-    if before is None or key not in before:
+    """``"85.0% -> 93.3%"`` of one figure of two summaries (blank where it is missing)."""
+    if key not in before:
         return ""
     return f"{before[key]:.1%} -> {after[key]:.1%}"
 
@@ -52,45 +49,25 @@ def main(argv=None):
 
     diagnosis = beat_diagnosis.diagnose(annotated, predictor.signals, args.workers)
     cli.report_problems(diagnosis["problems"], "files that could not be analysed")
-    tracked, oracle = diagnosis["tracked"], diagnosis["annotated"]
-    conditions = diagnosis["conditions"]
-    classes = sorted(set(predictor.classes) | set(tracked.meters.tolist()))
+    classes = sorted(set(predictor.classes) | set(diagnosis["tracked"].meters.tolist()))
+    arbiter = beat_diagnosis.arbiter_comparison(diagnosis, predictor, prior, classes)
+    fmeasures = beat_diagnosis.mean_fmeasures(diagnosis)
+    print(f"\n{args.dataset} {args.split}: {len(diagnosis['tracked'].paths)} files, "
+          f"classes {classes}, prior {prior.name}"
+          + ("" if args.split == "test" else "; the arbiter was trained on these files"))
+    print(tabulate([[group, before["n"], f"{fmeasures[group]:.2f}",
+                     pair(before, after, "accuracy"), pair(before, after, "binary_3v4_accuracy")]
+                    for group, (before, after) in arbiter.items()],
+                   headers=["beats", "files", "beat F-measure", "arbiter: tracked -> annotated",
+                            "binary 3 vs 4"]))
 
-    def summaries(table, probabilities_of):
-        return beat_diagnosis.by_condition(table.meters, probabilities_of(table), classes,
-                                           conditions)
-
-    def arbiter(table):
-        return class_probabilities(predictor.probabilities(table), predictor, prior, classes)
-
-    before, after = summaries(tracked, arbiter), summaries(oracle, arbiter)
-    groups = list(before)
-    held_out = "test" in SPLIT_GROUPS.get(args.split, ())
-    print(f"\n{args.dataset} {args.split}: {len(tracked.paths)} files, classes {classes}, "
-          f"prior {prior.name}" + ("" if held_out else
-                                   "; the arbiter was trained on these files"))
-    rows = []
-    for group in groups:
-        if before[group] is None:
-            continue
-        mask = slice(None) if group == "all" else conditions == group
-        rows.append([group, before[group]["n"], f"{diagnosis['fmeasures'][mask].mean():.2f}",
-                     pair(before[group], after[group], "accuracy"),
-                     pair(before[group], after[group], "binary_3v4_accuracy")])
-    print(tabulate(rows, headers=["beats", "files", "beat F-measure",
-                                  "arbiter: tracked -> annotated", "binary 3 vs 4"]))
-
-    for key, title in (("accuracy", "accuracy alone"), ("binary_3v4_accuracy", "binary 3 vs 4 alone")):
-        rows = []
-        for name in predictor.signals:
-            if not beat_diagnosis.needs_beats(signal_module(name).NEEDS):
-                continue
-            j = tracked.signals.index(name)
-            first = summaries(tracked, lambda table: signal_votes(table, j, classes))
-            second = summaries(oracle, lambda table: signal_votes(table, j, classes))
-            rows.append([name] + [pair(first[group], second[group], key) for group in groups])
+    signals = beat_diagnosis.signal_comparisons(diagnosis, classes)
+    for key, title in (("accuracy", "accuracy alone"),
+                       ("binary_3v4_accuracy", "binary 3 vs 4 alone")):
         print(f"\n{title}, tracked -> annotated beats")
-        print(tabulate(rows, headers=["signal"] + groups))
+        print(tabulate([[name] + [pair(*both, key) for both in by_group.values()]
+                        for name, by_group in signals.items()],
+                       headers=["signal"] + list(arbiter)))
     return 0
 
 

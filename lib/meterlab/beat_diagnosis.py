@@ -19,6 +19,7 @@ from .analysis import FileAnalysis, Unavailable
 from .cache import Cache
 from .corpus import annotation_path, read_beats
 from .engine import FileResult, analyse_file, map_files
+from .evaluation import class_probabilities, signal_votes
 from .extract import results_table
 from .signals import signal_module
 
@@ -144,10 +145,46 @@ def diagnose(entries, signals, workers=1, cache_root=config.CACHE_DIR, progress=
             "problems": problems}
 
 
+def groups(conditions):
+    """``{group: mask}``: ``"all"`` files, then each condition's (empty ones left out)."""
+    masks = {"all": np.ones(len(conditions), dtype=bool)}
+    masks.update({name: conditions == name for name in CONDITIONS if np.any(conditions == name)})
+    return masks
+
+
 def by_condition(meters, probabilities, classes, conditions):
-    """:func:`meterlab.metrics.summary` of all files and of each condition's (``None``
-    for a condition no file is in)."""
-    groups = {"all": np.ones(len(meters), dtype=bool)}
-    groups.update({name: conditions == name for name in CONDITIONS})
-    return {name: metrics.summary(meters[mask], probabilities[mask], classes) if mask.any()
-            else None for name, mask in groups.items()}
+    """:func:`meterlab.metrics.summary` of each of :func:`groups`."""
+    return {name: metrics.summary(meters[mask], probabilities[mask], classes)
+            for name, mask in groups(conditions).items()}
+
+
+def tracked_and_annotated(diagnosis, probabilities_of, classes):
+    """``{group: (summary with tracked beats, summary with annotated beats)}`` of one
+    predictor, ``probabilities_of(table) -> (files, classes)``."""
+    tracked, annotated = (by_condition(diagnosis[kind].meters, probabilities_of(diagnosis[kind]),
+                                       classes, diagnosis["conditions"])
+                          for kind in ("tracked", "annotated"))
+    return {group: (tracked[group], annotated[group]) for group in tracked}
+
+
+def arbiter_comparison(diagnosis, predictor, prior, classes):
+    """:func:`tracked_and_annotated` of the arbiter under ``prior``."""
+    return tracked_and_annotated(
+        diagnosis, lambda table: class_probabilities(predictor.probabilities(table), predictor,
+                                                     prior, classes), classes)
+
+
+def signal_comparisons(diagnosis, classes):
+    """``{signal: tracked_and_annotated}`` of each signal alone that reads the beats."""
+    def votes(j):
+        return lambda table: signal_votes(table, j, classes)
+
+    return {name: tracked_and_annotated(diagnosis, votes(j), classes)
+            for j, name in enumerate(diagnosis["tracked"].signals)
+            if needs_beats(signal_module(name).NEEDS)}
+
+
+def mean_fmeasures(diagnosis):
+    """``{group: mean beat F-measure}`` of each of :func:`groups`."""
+    return {name: float(diagnosis["fmeasures"][mask].mean())
+            for name, mask in groups(diagnosis["conditions"]).items()}
