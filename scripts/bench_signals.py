@@ -13,7 +13,7 @@ from tabulate import tabulate
 
 from meterlab import cli
 from meterlab.bench import benchmark, length_scaling
-from meterlab.signals import parse_signal_list
+from meterlab.registry import parse_signal_list
 
 
 def main(argv=None):

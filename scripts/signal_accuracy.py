@@ -15,7 +15,7 @@ from tabulate import tabulate
 from meterlab import cli, config
 from meterlab.evaluation import signal_accuracy
 from meterlab.extract import score_table
-from meterlab.signals import parse_signal_list
+from meterlab.registry import parse_signal_list
 
 
 def main(argv=None):

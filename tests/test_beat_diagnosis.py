@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 from meterlab import evaluation
-from meterlab import signals as registry
+from meterlab import registry
 from meterlab.beat_diagnosis import (AnnotatedBeatAnalysis, beat_fmeasure, by_condition,
                                      condition, needs_beats)
-from meterlab.cache import Cache, producer_version
+from meterlab.cache import Cache
+from meterlab.versions import analysis_version, producer_version
 from meterlab.corpus import write_beats
 from tests.conftest import click_track, install_signal, load_script
 
@@ -47,10 +48,10 @@ def test_annotated_beats_replace_the_tracked_ones_and_nothing_beat_dependent_is_
         features.append(analysis["onset_features"]["features"])
     assert not np.allclose(features[0], features[1])
     key = cache.audio_key(path)
-    assert cache.get("onset", producer_version("meterlab.analyses.onset"), key) is not None
-    assert cache.get("onset_features", producer_version("meterlab.analyses.onset_features"),
+    assert cache.get("onset", analysis_version("onset"), key) is not None
+    assert cache.get("onset_features", analysis_version("onset_features"),
                      key) is None
-    assert cache.get("beats", producer_version("meterlab.analyses.beats"), key) is None
+    assert cache.get("beats", analysis_version("beats"), key) is None
 
 
 def test_by_condition_summarises_every_group():

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from meterlab import cache as cache_module
-from meterlab import signals as registry
-from meterlab.cache import Cache, producer_version
+from meterlab import registry
+from meterlab.cache import Cache
+from meterlab.versions import producer_version
 from meterlab.engine import analyse_file
 from meterlab.warm import cache_totals, signal_table, warm
 from meterlab.datasets import Entry
@@ -56,18 +57,18 @@ def test_changing_one_signal_recomputes_only_that_signal(tmp_path, monkeypatch, 
 
 def test_version_includes_library_versions_and_model_file(tmp_path, monkeypatch, fake_signals):
     module = sys.modules["meterlab.signals.fake_a"]
-    before = producer_version(module.__name__)
+    before = producer_version(module)
     monkeypatch.setattr(module, "LIBRARIES", ("numpy", "not-installed-anywhere"), raising=False)
     producer_version.cache_clear()
-    with_library = producer_version(module.__name__)
+    with_library = producer_version(module)
     model = tmp_path / "model.bin"
     model.write_bytes(b"weights v1")
     monkeypatch.setattr(module, "model_file", lambda: model, raising=False)
     producer_version.cache_clear()
-    with_model = producer_version(module.__name__)
+    with_model = producer_version(module)
     model.write_bytes(b"weights v2")
     producer_version.cache_clear()
-    assert len({before, with_library, with_model, producer_version(module.__name__)}) == 4
+    assert len({before, with_library, with_model, producer_version(module)}) == 4
 
 
 def test_crash_during_write_leaves_no_entry(tmp_path, monkeypatch):

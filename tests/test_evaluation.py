@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from meterlab import metrics, runs
-from meterlab import signals as registry
+from meterlab import registry
 from meterlab.arbiter import Arbiter, VoteArbiter
 from meterlab.datasets import Entry
 from meterlab.evaluation import check_versions, evaluate

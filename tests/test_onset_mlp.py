@@ -8,7 +8,8 @@ import torch
 from meterlab import config, onset_mlp
 from meterlab.analyses import onset_features
 from meterlab.analysis import FileAnalysis
-from meterlab.cache import Cache, file_digest, producer_version
+from meterlab.cache import Cache, file_digest
+from meterlab.versions import analysis_version, producer_version
 from meterlab.datasets import song_folds
 from meterlab.engine import analyse_file
 from meterlab.mlp import TrainSettings
@@ -166,7 +167,7 @@ def test_signal_scores_a_training_file_out_of_fold(waltz, checkpoint_path):
     path, cache_root = waltz
     key = file_digest(path)
     features = FileAnalysis(path, Cache(cache_root))["onset_features"]["features"]
-    version = producer_version("meterlab.analyses.onset_features")
+    version = analysis_version("onset_features")
     trained = train_synthetic(extra=(features, 3, "waltz", key), feature_version=version)
     onset_mlp.save(trained, checkpoint_path)
     producer_version.cache_clear()

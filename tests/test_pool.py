@@ -5,8 +5,8 @@ import signal
 import numpy as np
 import pytest
 
-from meterlab import signals as registry
-from meterlab.cache import producer_version
+from meterlab import registry
+from meterlab.versions import producer_version
 from meterlab.engine import run_files
 from meterlab.pool import WorkerLost, ordered_map
 from tests.conftest import click_track, install_signal

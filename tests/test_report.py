@@ -6,7 +6,7 @@ import subprocess
 import soundfile as sf
 
 from meterlab import evaluation
-from meterlab import signals as registry
+from meterlab import registry
 from tests.conftest import REPO, click_track, install_signal, load_script
 
 

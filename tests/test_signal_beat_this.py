@@ -6,7 +6,8 @@ from beat_this.model.beat_tracker import BeatThis
 
 from meterlab import config
 from meterlab.analysis import FileAnalysis
-from meterlab.cache import Cache, producer_version
+from meterlab.cache import Cache
+from meterlab.versions import analysis_version, producer_version, signal_version
 from meterlab.engine import analyse_file
 from meterlab.meter_decoding import dbn_meter_scores
 from meterlab.signals import beat_this
@@ -70,11 +71,10 @@ def test_without_checkpoint_the_signal_is_unavailable(audio, tmp_path, monkeypat
 
 
 def test_replacing_the_checkpoint_changes_the_producer_versions(checkpoint):
-    names = ("meterlab.analyses.beat_this_activations", "meterlab.signals.beat_this")
-    before = [producer_version(name) for name in names]
+    before = [analysis_version("beat_this_activations"), signal_version("beat_this")]
     write_checkpoint(checkpoint, seed=1)
     producer_version.cache_clear()
-    after = [producer_version(name) for name in names]
+    after = [analysis_version("beat_this_activations"), signal_version("beat_this")]
     assert all(old != new for old, new in zip(before, after))
 
 

@@ -1,6 +1,5 @@
 """Cache versions follow the data flow: the decoding code reaches every producer that reads
 audio (directly or through the analyses it needs), the framework's code reaches none."""
-import importlib
 import json
 import os
 import pkgutil
@@ -10,39 +9,46 @@ import sys
 
 import pytest
 
-from meterlab import analyses, signals
+from meterlab import analyses, registry, signals
 from meterlab.analysis import FileAnalysis
-from meterlab.cache import AUDIO
 from meterlab.engine import analyse_file
+from meterlab.versions import AUDIO
 from tests.conftest import REPO, click_track
 
-PRODUCERS = tuple(sorted(
-    [f"meterlab.analyses.{info.name}" for info in pkgutil.iter_modules(analyses.__path__)]
-    + [f"meterlab.signals.{name}" for name in signals.SIGNALS]))
-PRINT_VERSIONS = ("import json, sys; from meterlab.cache import producer_version; "
-                  "print(json.dumps({name: producer_version(name) for name in sys.argv[1:]}))")
+PRODUCERS = tuple([f"analyses.{name}" for name in registry.ANALYSES]
+                  + [f"signals.{name}" for name in registry.SIGNALS])
+PRINT_VERSIONS = (
+    "import json, sys; from meterlab import versions as v; "
+    "print(json.dumps({name: (v.analysis_version if name.startswith('analyses.') "
+    "else v.signal_version)(name.partition('.')[2]) for name in sys.argv[1:]}))")
 
 
 def _append(line):
     return lambda source: source + f"\n{line}\n"
 
 
-def _edit_method_docstring(method):
-    """Prefix the docstring of the first ``def method(`` with a word."""
+def _edit_function_docstring(function):
+    """Prefix the docstring of the first ``def function(`` with a word."""
     def edit(source):
-        start = source.index(f"def {method}(")
+        start = source.index(f"def {function}(")
         quote = source.index('"""', start) + 3
         return source[:quote] + "Edited. " + source[quote:]
     return edit
 
 
-def versions_after(tmp_path, edits):
+def versions_after(tmp_path, edits, moves=()):
     """Every producer's version in a copy of ``lib/`` with ``edits`` (file -> function of
-    its source) applied, computed in a fresh interpreter that imports the copy."""
+    its source) applied and ``moves`` (old, new file) made, computed in a fresh
+    interpreter that imports the copy."""
     copy = tmp_path / f"lib-{len(list(tmp_path.iterdir()))}"
     shutil.copytree(REPO / "lib", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    package = copy / "meterlab"
+    for old, new in moves:
+        (package / new).parent.mkdir(parents=True, exist_ok=True)
+        (package / new).parent.joinpath("__init__.py").touch()
+        (package / old).rename(package / new)
     for relative, edit in edits.items():
-        path = copy / "meterlab" / relative
+        path = package / relative
         path.write_text(edit(path.read_text()))
     env = dict(os.environ, PYTHONPATH=str(copy))
     result = subprocess.run([sys.executable, "-c", PRINT_VERSIONS, *PRODUCERS], env=env,
@@ -65,28 +71,44 @@ def test_decoding_code_changes_every_audio_reader(baseline):
     folder, before = baseline
     assert changed(before, versions_after(folder, {"audio.py": _append("EDITED = 1")})) \
         == set(PRODUCERS)
-    in_method = {"analysis.py": _edit_method_docstring("audio")}
-    assert changed(before, versions_after(folder, in_method)) == set(PRODUCERS)
 
 
 def test_framework_code_changes_no_version(baseline):
     folder, before = baseline
-    framework = {
-        "cache.py": _edit_method_docstring("put"),
-        "atomic.py": _append("EDITED = 1"),
-        "datasets.py": _append("EDITED = 1"),
-        "engine.py": _append("EDITED = 1"),
-        "analysis.py": _edit_method_docstring("produce"),
-    }
+    framework = {name: _append("EDITED = 1") for name in (
+        "cache.py", "atomic.py", "datasets.py", "engine.py", "analysis.py", "registry.py",
+        "versions.py")}
     assert changed(before, versions_after(folder, framework)) == set()
 
 
 def test_an_analysis_changes_only_its_dependants(baseline):
     folder, before = baseline
     after = versions_after(folder, {"analyses/chroma.py": _append("EDITED = 1")})
-    assert changed(before, after) == {"meterlab.analyses.chroma", "meterlab.signals.autocorr",
-                                      "meterlab.signals.bar_repetition",
-                                      "meterlab.signals.beat_pattern", "meterlab.signals.hcdf"}
+    assert changed(before, after) == {"analyses.chroma", "signals.autocorr",
+                                      "signals.bar_repetition", "signals.beat_pattern",
+                                      "signals.hcdf"}
+
+
+def test_docstrings_and_comments_change_no_version(baseline):
+    folder, before = baseline
+    edits = {"analyses/beats.py": _edit_function_docstring("beat_period"),
+             "windows.py": _append("# a comment")}
+    assert changed(before, versions_after(folder, edits)) == set()
+
+
+def test_moving_a_module_changes_no_version(baseline):
+    """A file that moves to another folder, its importers following it, keeps every
+    cache entry valid."""
+    folder, before = baseline
+    importers = [path.relative_to(REPO / "lib" / "meterlab").as_posix()
+                 for path in (REPO / "lib" / "meterlab").rglob("*.py")
+                 if "from ..windows import" in path.read_text()]
+    assert len(importers) >= 5
+    follow = {name: lambda source: source.replace("from ..windows import",
+                                                  "from ..moved.windows import")
+              for name in importers}
+    after = versions_after(folder, follow, moves=[("windows.py", "moved/windows.py")])
+    assert changed(before, after) == set()
 
 
 def test_producers_that_read_audio_declare_it(write_audio, tmp_path, monkeypatch):
@@ -109,10 +131,20 @@ def test_producers_that_read_audio_declare_it(write_audio, tmp_path, monkeypatch
     monkeypatch.setattr(FileAnalysis, "produce", tracked_produce)
     monkeypatch.setattr(FileAnalysis, "audio", tracked_audio)
     path = write_audio("clicks.wav", click_track(beats_per_bar=3))
-    result = analyse_file(path, signals.SIGNALS, tmp_path / "cache")
+    result = analyse_file(path, registry.SIGNALS, tmp_path / "cache")
     assert not result.failed and result.error is None
-    declared = {name for name in PRODUCERS
-                if AUDIO in importlib.import_module(name).NEEDS}
+    modules = [registry.analysis_module(name) for name in registry.ANALYSES] + [
+        registry.signal_module(name) for name in registry.SIGNALS]
+    declared = {module.__name__ for module in modules if AUDIO in module.NEEDS}
     assert readers and readers <= declared
     # without a checkpoint Beat This! is unavailable before it reads anything
     assert declared - readers <= {"meterlab.analyses.beat_this_activations"}
+
+
+def test_every_producer_module_is_registered():
+    """A module dropped into analyses/ or signals/ but missing from the registry would
+    never run, and its inputs' edits would never re-warm it."""
+    assert {info.name for info in pkgutil.iter_modules(analyses.__path__)} \
+        == set(registry.ANALYSES)
+    assert {info.name for info in pkgutil.iter_modules(signals.__path__)} \
+        == set(registry.SIGNALS)

@@ -5,16 +5,16 @@ as a signal); ``analysis["beats"]`` returns the cached value or computes, caches
 returns it. Expensive steps (network activations, beat tracking) therefore run once
 per file however many signals read them.
 
-Of this module only :meth:`FileAnalysis.audio` shapes the data producers receive, so its
-source (with :mod:`meterlab.audio`) is in the version of every producer that reads audio
-(:data:`meterlab.cache.AUDIO_CODE`); the memoising and caching around it is not.
+The samples producers receive are shaped by :mod:`meterlab.audio` alone (decoding,
+mixdown, resampling), whose code is in the version of every producer that reads audio;
+this module only memoises and caches around it.
 """
-import importlib
 import time
 
 from . import config
 from .audio import AudioError, decode, resample
-from .cache import producer_version
+from .registry import analysis_module
+from .versions import producer_version
 
 
 class Unavailable(Exception):
@@ -61,13 +61,13 @@ class FileAnalysis:
 
     def __getitem__(self, name):
         if name not in self._values:
-            module = importlib.import_module(f"meterlab.analyses.{name}")
+            module = analysis_module(name)
             self._values[name] = self.produce(module, name, module.compute)
         return self._values[name]
 
     def produce(self, module, cache_name, compute):
         """Cached ``compute(self)`` for a producer module; :class:`Unavailable` is cached too."""
-        version = producer_version(module.__name__)
+        version = producer_version(module)
         value = self.cache.get(cache_name, version, self.key)
         if value is None:
             outer_nested, self._nested_seconds = self._nested_seconds, 0.0

@@ -9,7 +9,6 @@ folder, as the embedded corpus and real scores have), each file is put in one of
 :data:`CONDITIONS` and every figure is given twice, with tracked and with annotated
 beats: what better tracking would be worth, and on which music.
 """
-import importlib
 
 import numpy as np
 
@@ -21,7 +20,7 @@ from .corpus import annotation_path, read_beats
 from .engine import FileResult, analyse_file, map_files
 from .evaluation import class_probabilities, signal_votes
 from .extract import results_table
-from .signals import signal_module
+from .registry import analysis_module, signal_module
 
 #: An annotated beat over this many times the median inter-beat interval is held (a
 #: fermata, a pause): a tracker that keeps its tempo counts extra beats there.
@@ -58,7 +57,7 @@ def needs_beats(needs):
     """Whether producers with inputs ``needs`` read the beats, directly or through a
     shared analysis that does (the onset MLP's features)."""
     return any(name == "beats" or (name != "audio" and needs_beats(
-        importlib.import_module(f"meterlab.analyses.{name}").NEEDS)) for name in needs)
+        analysis_module(name).NEEDS)) for name in needs)
 
 
 class AnnotatedBeatAnalysis(FileAnalysis):
@@ -76,7 +75,7 @@ class AnnotatedBeatAnalysis(FileAnalysis):
 
     def __getitem__(self, name):
         if name not in self._values and needs_beats((name,)):
-            module = importlib.import_module(f"meterlab.analyses.{name}")
+            module = analysis_module(name)
             self._values[name] = dict(module.compute(self), available=True)
         return super().__getitem__(name)
 

@@ -17,7 +17,7 @@ from .analysis import FileAnalysis, Unavailable
 from .audio import AudioError
 from .cache import Cache
 from .pool import ordered_map
-from .signals import SIGNALS, signal_module
+from .registry import SIGNALS, signal_module
 
 
 @dataclass

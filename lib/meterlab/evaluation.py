@@ -7,10 +7,10 @@ import numpy as np
 
 from . import config, metrics, priors, reference
 from .arbiter import Arbiter, VoteArbiter
-from .cache import producer_version
 from .extract import score_table
 from .mlp import CheckpointError
-from .signals import SIGNALS, signal_module
+from .registry import SIGNALS
+from .versions import signal_version
 
 
 def load_predictor(checkpoint=None):
@@ -27,7 +27,7 @@ def load_predictor(checkpoint=None):
 
 
 def current_versions(signals):
-    return {name: producer_version(signal_module(name).__name__) for name in signals}
+    return {name: signal_version(name) for name in signals}
 
 
 def check_versions(predictor):

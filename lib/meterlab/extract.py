@@ -13,9 +13,8 @@ import numpy as np
 
 from . import config
 from .atomic import atomic_open
-from .cache import producer_version
 from .engine import run_files
-from .signals import signal_module
+from .versions import signal_version
 
 #: Below this share of files on which it ran (did not fail) a signal is too sparse to
 #: train on: the arbiter would learn its failures.
@@ -141,7 +140,7 @@ def results_table(entries, results, signals):
             if name in result.scores:
                 scores[i, j] = result.scores[name]
                 available[i, j] = True
-    versions = {name: producer_version(signal_module(name).__name__) for name in signals}
+    versions = {name: signal_version(name) for name in signals}
     return ScoreTable(tuple(signals), versions, [str(entry.path) for entry in entries],
                       [entry.song_id for entry in entries],
                       np.array([entry.meter or 0 for entry in entries], dtype=np.int64),

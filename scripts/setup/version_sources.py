@@ -11,8 +11,8 @@ import argparse
 
 from pathlib import Path
 
-from meterlab import config, signals
-from meterlab.cache import source_files
+from meterlab import config
+from meterlab.versions import signal_sources
 
 
 def main(argv=None):
@@ -22,10 +22,7 @@ def main(argv=None):
                         help="print a Make rule: TARGET depends on the files, and an empty "
                              "rule per file so that a deleted one re-runs TARGET")
     args = parser.parse_args(argv)
-    paths = {Path(signals.__file__)}
-    for name in signals.SIGNALS:
-        paths |= source_files(signals.signal_module(name).__name__)
-    files = sorted(path.relative_to(config.REPO_ROOT).as_posix() for path in paths)
+    files = sorted(path.relative_to(config.REPO_ROOT).as_posix() for path in signal_sources())
     if args.rule:
         print(f"{args.rule}: {' '.join(files)}")
         print("".join(f"\n{path}:" for path in files).lstrip("\n"))

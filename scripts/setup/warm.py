@@ -10,7 +10,7 @@ import time
 from tabulate import tabulate
 
 from meterlab import cli, config
-from meterlab.signals import parse_signal_list
+from meterlab.registry import parse_signal_list
 from meterlab.warm import analysis_table, cache_totals, signal_table, warm
 
 

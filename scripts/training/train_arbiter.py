@@ -11,7 +11,7 @@ from tabulate import tabulate
 from meterlab import arbiter, cli, config
 from meterlab.extract import MIN_AVAILABLE, MIN_COVERAGE, CoverageError, ScoreTable, \
     check_coverage, score_table, select_signals
-from meterlab.signals import parse_signal_list
+from meterlab.registry import parse_signal_list
 
 def dataset_path(split):
     return config.ARBITER_DATASET_DIR / f"{split}.npz"

@@ -14,7 +14,7 @@ import torch
 from tabulate import tabulate
 
 from meterlab import cli, config, onset_mlp
-from meterlab.cache import producer_version
+from meterlab.versions import analysis_version
 from meterlab.onset_training import FEATURES, collect_features
 
 def report(checkpoint):
@@ -62,7 +62,7 @@ def main(argv=None):
     checkpoint = onset_mlp.train(
         np.stack([result[0] for _, result in kept]), [entry.meter for entry, _ in kept],
         [entry.song_id for entry, _ in kept], [result[1] for _, result in kept], classes,
-        args.seed, args.folds, feature_version=producer_version(f"meterlab.analyses.{FEATURES}"))
+        args.seed, args.folds, feature_version=analysis_version(FEATURES))
     onset_mlp.save(checkpoint, args.out)
     print(report(checkpoint))
     print(f"classes {classes}; checkpoint written to {args.out}")

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import config, onset_mlp
 from ..analysis import Unavailable
-from ..cache import producer_version
+from ..versions import analysis_version
 
 NEEDS = ("onset_features",)
 LIBRARIES = ("torch",)
@@ -33,7 +33,7 @@ def _current_checkpoint():
         raise Unavailable(f"no onset MLP model at {path}: run `make onset-mlp`")
     stat = path.stat()
     checkpoint = _checkpoint(str(path), stat.st_mtime_ns, stat.st_size)
-    features_now = producer_version("meterlab.analyses.onset_features")
+    features_now = analysis_version("onset_features")
     if checkpoint["feature_version"] != features_now:
         raise Unavailable(f"onset MLP model at {path} was trained on another version of "
                           "onset_features: run `make onset-mlp`")
