@@ -58,7 +58,7 @@ else
 endif
 DATASET_ARGS += $(if $(CLASSES),--classes $(CLASSES))
 
-ARBITER_SOURCES := $(addprefix lib/meterlab/,arbiter.py mlp.py grid.py extract.py priors.py) \
+ARBITER_SOURCES := $(addprefix lib/meterlab/learn/,arbiter.py mlp.py grid.py extract.py priors.py) \
 	scripts/training/grid_arbiter.py
 
 DATASET_TAG := $(STAMPS)/dataset
@@ -72,8 +72,8 @@ ARBITER_DATA := $(DATA)/arbiter_dataset/tuning.npz
 ARBITER := $(DATA)/meter_arbiter.pt
 EVAL_STAMP := $(STAMPS)/eval
 SCORES_EVAL_STAMP := $(STAMPS)/eval-scores
-EVAL_SOURCES := scripts/eval.py $(addprefix lib/meterlab/,evaluation.py metrics.py runs.py \
-	priors.py reference.py report.py)
+EVAL_SOURCES := scripts/eval.py lib/meterlab/learn/priors.py $(addprefix lib/meterlab/evaluate/,evaluation.py \
+	metrics.py runs.py reference.py report.py)
 
 .DEFAULT_GOAL := help
 .PHONY: help install test data corpus-preview warm onset-mlp extract grid eval beat-diagnostics smoke predict \
@@ -102,12 +102,13 @@ test: $(INSTALLED) ## run the test suite (the command CI runs)
 
 data: $(CORPUS_MANIFEST) $(SCORES_MANIFEST) ## build the embedded corpus and real-score dataset (no download)
 
-$(CORPUS_MANIFEST): $(INSTALLED) scripts/setup/make_corpus.py $(wildcard lib/meterlab/corpus/*.py)
-	$(PYTHON) scripts/setup/make_corpus.py --workers $(WORKERS) $(CORPUS_ARGS)
+$(CORPUS_MANIFEST): $(INSTALLED) scripts/setup/make_corpus.py $(wildcard lib/meterlab/data/build/corpus/*.py) \
+		lib/meterlab/data/build/render.py
+	$(PYTHON) scripts/setup/make_corpus.py $(PARALLEL_ARGS) $(CORPUS_ARGS)
 
-$(SCORES_MANIFEST): $(INSTALLED) scripts/setup/make_scores.py $(wildcard lib/meterlab/scores/*.py) \
-		lib/meterlab/performance.py lib/meterlab/corpus/render.py
-	$(PYTHON) scripts/setup/make_scores.py --workers $(WORKERS) $(SCORES_ARGS)
+$(SCORES_MANIFEST): $(INSTALLED) scripts/setup/make_scores.py $(wildcard lib/meterlab/data/build/scores/*.py) \
+		$(addprefix lib/meterlab/data/build/,performance.py render.py)
+	$(PYTHON) scripts/setup/make_scores.py $(PARALLEL_ARGS) $(SCORES_ARGS)
 
 corpus-preview: $(CORPUS_MANIFEST) ## plot one clip per class with its beats: data/corpus/preview.png
 	$(PYTHON) scripts/setup/make_corpus.py --preview $(DATA)/corpus/preview.png
@@ -137,20 +138,20 @@ $(WARM_STAMP): $(INSTALLED) $(DATASET_INPUT) $(DATASET_TAG) scripts/setup/warm.p
 
 onset-mlp: $(ONSET_MLP) ## train the onset MLP signal's model (tuning split, cached analyses)
 
-$(ONSET_MLP): $(WARM_STAMP) $(addprefix lib/meterlab/,onset_mlp.py onset_training.py mlp.py) \
+$(ONSET_MLP): $(WARM_STAMP) $(addprefix lib/meterlab/learn/,onset_mlp.py onset_training.py mlp.py) \
 		scripts/training/train_onset_mlp.py
 	$(PYTHON) scripts/training/train_onset_mlp.py $(DATASET_ARGS) --extra-data $(PARALLEL_ARGS)
 
 extract: $(ARBITER_DATA) ## write every signal's scores on the tuning split to data/arbiter_dataset/
 
-$(ARBITER_DATA): $(WARM_STAMP) $(ONSET_MLP) lib/meterlab/extract.py scripts/training/train_arbiter.py
+$(ARBITER_DATA): $(WARM_STAMP) $(ONSET_MLP) lib/meterlab/learn/extract.py scripts/training/train_arbiter.py
 	$(PYTHON) scripts/training/train_arbiter.py --extract $(DATASET_ARGS) --split tuning --extra-data $(PARALLEL_ARGS) \
 		$(EXTRACT_ARGS)
 
 grid: $(ARBITER) ## cross-validate the sharpen x boost_rare grid over song folds; refit the best -> data/meter_arbiter.pt
 
 $(ARBITER): $(ARBITER_DATA) $(ARBITER_SOURCES)
-	$(PYTHON) scripts/training/grid_arbiter.py -j $(WORKERS) $(GRID_ARGS)
+	$(PYTHON) scripts/training/grid_arbiter.py $(PARALLEL_ARGS) $(GRID_ARGS)
 	touch $@
 
 EVAL_COMMAND = $(PYTHON) scripts/eval.py $(DATASET_ARGS) --split test --limit 0 $(PARALLEL_ARGS) $(if $(SAVE),--save)
@@ -181,7 +182,7 @@ results: $(EVAL_STAMP) $(SCORES_EVAL_STAMP) ## write the README's results sectio
 	$(PYTHON) scripts/report_results.py --datasets $(DATASET) scores
 
 beat-diagnostics: $(ARBITER) ## the arbiter and beat-reading signals with tracked vs annotated beats, per tracking condition (test split)
-	$(PYTHON) scripts/beat_diagnostics.py $(DATASET_ARGS) --split test --workers $(WORKERS)
+	$(PYTHON) scripts/beat_diagnostics.py $(DATASET_ARGS) --split test $(PARALLEL_ARGS)
 
 smoke: $(INSTALLED) $(DATASET_INPUT) ## a fast end-to-end check: 3 test files, 1 worker
 	$(PYTHON) scripts/eval.py $(DATASET_ARGS) --limit 3 --workers 1

@@ -18,8 +18,9 @@ import sys
 
 from tabulate import tabulate
 
-from meterlab import beat_diagnosis, cli
-from meterlab.corpus import annotation_path
+from meterlab.evaluate import beat_diagnosis
+from meterlab import cli
+from meterlab.data.layout import annotation_path
 
 
 def pair(before, after, key):
@@ -34,7 +35,7 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     cli.add_dataset_arguments(parser, default_split="test")
     cli.add_predictor_arguments(parser)
-    parser.add_argument("-w", "--workers", type=int, default=1)
+    cli.add_worker_arguments(parser)
     args = parser.parse_args(argv)
 
     predictor = cli.load_checked_predictor(args.checkpoint)
@@ -47,7 +48,8 @@ def main(argv=None):
     if len(annotated) < len(entries):
         print(f"{len(entries) - len(annotated)} files without a beat annotation left out")
 
-    diagnosis = beat_diagnosis.diagnose(annotated, predictor.signals, args.workers)
+    diagnosis = beat_diagnosis.diagnose(annotated, predictor.signals,
+                                        **cli.worker_options(args))
     cli.report_problems(diagnosis["problems"], "files that could not be analysed")
     classes = sorted(set(predictor.classes) | set(diagnosis["tracked"].meters.tolist()))
     arbiter = beat_diagnosis.arbiter_comparison(diagnosis, predictor, prior, classes)
@@ -72,4 +74,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

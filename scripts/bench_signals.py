@@ -1,5 +1,5 @@
 """Cost per file of every signal and shared analysis, the engine's overhead, the
-speed-up from 2 workers (on a stratified sample of the dataset), and how cost and peak
+speed-up from -w workers (default 2; on a stratified sample of the dataset), and how cost and peak
 memory grow with the input's length (inputs of 20 s, 3 min and 10 min made of the
 sample's clips end to end).
 
@@ -8,12 +8,13 @@ sample's clips end to end).
 """
 import argparse
 import os
+import sys
 
 from tabulate import tabulate
 
 from meterlab import cli
-from meterlab.bench import benchmark, length_scaling
-from meterlab.registry import parse_signal_list
+from meterlab.evaluate.bench import benchmark, length_scaling
+from meterlab.engine.registry import parse_signal_list
 
 
 def main(argv=None):
@@ -24,10 +25,11 @@ def main(argv=None):
     parser.add_argument("--signals", default="", help="comma-separated subset (default: all)")
     parser.add_argument("--lengths", default="20,180,600",
                         help="input lengths in seconds for the length table ('' to skip)")
+    cli.add_worker_arguments(parser, default=2)
     args = parser.parse_args(argv)
     entries = cli.load_entries(args)
     paths, signals = [entry.path for entry in entries], parse_signal_list(args.signals)
-    report = benchmark(paths, signals)
+    report = benchmark(paths, signals, **cli.worker_options(args))
 
     print(tabulate([[name, seconds] for name, seconds in report["cost_per_file"].items()],
                    headers=["producer", "s/file"], floatfmt=".3f"))
@@ -37,8 +39,9 @@ def main(argv=None):
         ["sum of extractor costs, s/file", f"{report['sum_of_extractors_per_file']:.2f}"],
         ["warm wall time, 1 worker, s/file", f"{report['wall_per_file_1_worker']:.2f}"],
         ["overhead (wall / sum of extractors)", f"{report['overhead_ratio']:.3f}"],
-        ["warm wall time, 2 workers, s/file", f"{report['wall_per_file_2_workers']:.2f}"],
-        ["speed-up, 2 workers vs 1", f"{report['speedup_2_workers']:.2f}x"],
+        [f"warm wall time, {cli.parallelism(args)}, s/file",
+         f"{report['wall_per_file_parallel']:.2f}"],
+        [f"speed-up, {cli.parallelism(args)} vs 1", f"{report['speedup']:.2f}x"],
     ], tablefmt="simple"))
 
     lengths = [int(text) for text in args.lengths.split(",") if text.strip()]
@@ -63,4 +66,4 @@ def print_length_table(rows):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -6,15 +6,16 @@ and each signal alone; compare with (and maybe save) the dataset's baseline.
     python scripts/eval.py --limit 3 --workers 1                     # smoke test
 
 The arbiter's class probabilities are re-weighted to a class prior (--prior; see
-lib/meterlab/priors.py): the tables show the result under that prior and under uniform.
+lib/meterlab/learn/priors.py): the tables show the result under that prior and under uniform.
 """
 import argparse
 import sys
 
 from tabulate import tabulate
 
-from meterlab import cli, report, runs
-from meterlab.evaluation import evaluate
+from meterlab import cli
+from meterlab.evaluate import report, runs
+from meterlab.evaluate.evaluation import evaluate
 
 DEFAULT_LIMIT = 20
 

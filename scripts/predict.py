@@ -17,7 +17,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from meterlab import cli, formats
-from meterlab.datasets import DatasetError
+from meterlab.data.datasets import DatasetError
 from meterlab.prediction import (agreement, check_output_path, collect_inputs,
                                  describe_predictor, display_header, display_rows, predict,
                                  summary_rows, unavailable_signals, write_records)

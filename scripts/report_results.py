@@ -11,8 +11,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from meterlab import config, report, runs
-from meterlab.atomic import atomic_open
+from meterlab import config
+from meterlab.evaluate import report, runs
+from meterlab.engine.atomic import atomic_open
 
 BEGIN = "<!-- results:begin (written by `make results`) -->"
 END = "<!-- results:end -->"
@@ -56,4 +57,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

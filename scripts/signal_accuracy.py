@@ -9,27 +9,27 @@ occur; binary 3 vs 4 decides between those two on the files labelled 3 or 4. A f
 where a signal is unavailable counts as wrong for it.
 """
 import argparse
+import sys
 
 from tabulate import tabulate
 
 from meterlab import cli, config
-from meterlab.evaluation import signal_accuracy
-from meterlab.extract import score_table
-from meterlab.registry import parse_signal_list
+from meterlab.evaluate.evaluation import signal_accuracy
+from meterlab.learn.extract import score_table
+from meterlab.engine.registry import parse_signal_list
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     cli.add_dataset_arguments(parser, default_split="test")
-    parser.add_argument("--signals", default="madmom,autocorr,hcdf,beat_pattern",
-                        help="comma-separated signals (empty: all)")
-    parser.add_argument("-w", "--workers", type=int, default=1)
+    parser.add_argument("--signals", default="", help="comma-separated signals (default: all)")
+    cli.add_worker_arguments(parser)
     args = parser.parse_args(argv)
 
     signals = parse_signal_list(args.signals)
     entries = cli.load_entries(args)
-    extraction = score_table(entries, signals, args.workers)
+    extraction = score_table(entries, signals, **cli.worker_options(args))
     classes = sorted(set(config.DEFAULT_CLASSES) | {entry.meter for entry in entries})
     rows = []
     for name, summary in signal_accuracy(extraction.table, classes).items():
@@ -45,4 +45,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

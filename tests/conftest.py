@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from meterlab.versions import producer_version
+from meterlab.engine.versions import producer_version
 
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 import torch
 
-from meterlab import arbiter, config, grid
-from meterlab.arbiter import Arbiter, ArbiterSettings, VoteArbiter
+from meterlab.learn import arbiter, grid
+from meterlab import config
+from meterlab.learn.arbiter import Arbiter, ArbiterSettings, VoteArbiter
 from tests.conftest import load_script
-from meterlab.extract import CoverageError, Extraction, ScoreTable, check_coverage, \
-    select_signals
+from meterlab.learn.extract import (CoverageError, Extraction, ScoreTable, check_coverage,
+                                    select_signals)
 
 CLASSES = (3, 4, 5, 7)
 
@@ -190,13 +191,14 @@ def table_path(tmp_path):
     return path
 
 
-def _grid(table_path, out_dir, jobs=1, points=POINTS, settings=CV, progress=lambda message: None):
-    return grid.run_grid(points, table_path, out_dir, jobs=jobs, settings=settings,
+def _grid(table_path, out_dir, workers=1, points=POINTS, settings=CV,
+          progress=lambda message: None):
+    return grid.run_grid(points, table_path, out_dir, workers=workers, settings=settings,
                          progress=progress)
 
 
 def test_grid_runs_every_fold_then_nothing(tmp_path, table_path):
-    results = _grid(table_path, tmp_path / "grid", jobs=2)
+    results = _grid(table_path, tmp_path / "grid", workers=2)
     assert sorted(results) == sorted(grid.run_key(p, f) for p in POINTS for f in range(CV.folds))
     assert json.loads((tmp_path / "grid" / grid.RESULTS_FILE).read_text()) == results
     messages = []
@@ -287,9 +289,29 @@ def test_grid_starts_over_when_the_data_or_the_settings_change(tmp_path, table_p
     assert len(grid.pending(POINTS, results, old, more_folds)) == 4 * len(POINTS)
 
 
+def test_a_grid_worker_killed_is_a_reported_fold_not_a_hang(tmp_path, table_path,
+                                                           monkeypatch):
+    """A worker killed mid-training (by the kernel, for memory) used to leave
+    ``multiprocessing.Pool`` waiting forever; the runner names the lost folds, and every
+    other fold is kept for the resumed run."""
+    run_fold = grid._run_fold
+
+    def killed_on_fold_1(job):
+        if job[1] == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return run_fold(job)
+
+    monkeypatch.setattr(grid, "_run_fold", killed_on_fold_1)
+    with pytest.raises(grid.GridError, match="without fold 1 .*killed by SIGKILL"):
+        _grid(table_path, tmp_path / "grid", workers=2)
+    saved = grid.load_results(tmp_path / "grid")
+    assert len(saved) == len(POINTS) * CV.folds - len(POINTS)
+    assert not any(key.endswith("fold1") for key in saved)
+
+
 def _grid_in_own_process_group(table_path, out_dir):
     os.setpgrp()
-    _grid(table_path, out_dir, jobs=2)
+    _grid(table_path, out_dir, workers=2)
 
 
 def test_grid_killed_and_resumed_gives_identical_results(tmp_path, table_path):
@@ -319,10 +341,9 @@ def _script_args(tmp_path, table_path, *extra):
 
 @pytest.fixture
 def small_grid_script(monkeypatch):
-    script = load_script("scripts/training/grid_arbiter.py")
-    monkeypatch.setattr(script, "SHARPEN_OPTIONS", ("", "alpha:2"))
-    monkeypatch.setattr(script, "BOOST_RARE_OPTIONS", (1.0,))
-    return script
+    monkeypatch.setattr(grid, "SHARPEN_OPTIONS", ("", "alpha:2"))
+    monkeypatch.setattr(grid, "BOOST_RARE_OPTIONS", (1.0,))
+    return load_script("scripts/training/grid_arbiter.py")
 
 
 def test_grid_script_dry_run_summary_reset_and_the_refitted_winner(tmp_path, table_path,
@@ -386,7 +407,7 @@ def test_extraction_refuses_to_read_the_test_split(split):
 
 
 def test_checkpoint_round_trip_and_clear_errors(tmp_path):
-    from meterlab.mlp import CheckpointError
+    from meterlab.learn.mlp import CheckpointError
     table = synthetic_table(n_per_class=6)
     checkpoint = arbiter.train(table, ArbiterSettings({"alpha": 2.0}, epochs=10))
     arbiter.save(checkpoint, tmp_path / "arbiter.pt")

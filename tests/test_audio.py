@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from meterlab.analysis import FileAnalysis
-from meterlab.audio import AudioError, load_audio
-from meterlab.cache import Cache
+from meterlab.engine.file_analysis import FileAnalysis
+from meterlab.engine.audio import AudioError, load_audio
+from meterlab.engine.cache import Cache
 from tests.conftest import click_track
 
 

@@ -4,8 +4,8 @@ import os
 import numpy as np
 import soundfile as sf
 
-from meterlab import cache as cache_module
-from meterlab.cache import Cache, file_digest
+from meterlab.engine import cache as cache_module
+from meterlab.engine.cache import Cache, file_digest
 
 
 def test_unchanged_file_is_not_read_again_and_a_changed_one_is(tmp_path, monkeypatch):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from meterlab import config
-from meterlab.analysis import Unavailable
+from meterlab.engine.file_analysis import Unavailable
 from meterlab.signals import bar_repetition
 
 FPS = 40.0

@@ -3,13 +3,13 @@ annotated beats without touching the cache's tracked-beat values."""
 import numpy as np
 import pytest
 
-from meterlab import evaluation
-from meterlab import registry
-from meterlab.beat_diagnosis import (AnnotatedBeatAnalysis, beat_fmeasure, by_condition,
-                                     condition, needs_beats)
-from meterlab.cache import Cache
-from meterlab.versions import analysis_version, producer_version
-from meterlab.corpus import write_beats
+from meterlab.evaluate import evaluation
+from meterlab.engine import registry
+from meterlab.evaluate.beat_diagnosis import (AnnotatedBeatAnalysis, beat_fmeasure,
+                                              by_condition, condition, needs_beats)
+from meterlab.engine.cache import Cache
+from meterlab.engine.versions import analysis_version, producer_version
+from meterlab.data.layout import write_beats
 from tests.conftest import click_track, install_signal, load_script
 
 BEATS = np.arange(0.0, 12.0, 0.5)

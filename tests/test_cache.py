@@ -8,13 +8,13 @@ import time
 import numpy as np
 import pytest
 
-from meterlab import cache as cache_module
-from meterlab import registry
-from meterlab.cache import Cache
-from meterlab.versions import producer_version
-from meterlab.engine import analyse_file
-from meterlab.warm import cache_totals, signal_table, warm
-from meterlab.datasets import Entry
+from meterlab.engine import cache as cache_module
+from meterlab.engine import registry
+from meterlab.engine.cache import Cache
+from meterlab.engine.versions import producer_version
+from meterlab.engine.scoring import analyse_file
+from meterlab.engine.warm import cache_totals, signal_table, warm
+from meterlab.data.datasets import Entry
 from tests.conftest import click_track, install_signal
 
 @pytest.fixture

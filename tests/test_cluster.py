@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-from meterlab import cluster
-from meterlab.arbiter import VoteArbiter
-from meterlab.corpus import build_corpus
-from meterlab.datasets import DatasetConfig
-from meterlab.engine import map_files
-from meterlab.evaluation import evaluate
-from meterlab.extract import score_table
-from meterlab.warm import warm
+from meterlab.engine import cluster
+from meterlab.learn.arbiter import VoteArbiter
+from meterlab.data.build.corpus import build_corpus
+from meterlab.data.datasets import DatasetConfig
+from meterlab.engine.run import map_files
+from meterlab.evaluate.evaluation import evaluate
+from meterlab.learn.extract import score_table
+from meterlab.engine.warm import warm
 
 
 def _job(name):

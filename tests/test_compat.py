@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from meterlab import compat
+from meterlab.thirdparty import compat
 from tests.conftest import click_track
 
 
 def test_madmom_and_beatnet_import_in_a_fresh_interpreter():
-    code = ("from meterlab import compat; compat.ensure(); import madmom, BeatNet.BeatNet; "
+    code = ("from meterlab.thirdparty import compat; compat.ensure(); import madmom, BeatNet.BeatNet; "
             "print(madmom.__version__)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -7,12 +7,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from meterlab import performance
+from meterlab.data.build import performance
 from meterlab.config import DEFAULT_CLASSES, SAMPLE_RATE
-from meterlab.corpus import (MANIFEST_COLUMNS, PARAMS_NAME, SIZES, SPLITS, annotation_path, build_corpus,
-                             clip_rng, read_beats, split_counts)
-from meterlab.corpus.composer import MAX_JITTER_S, MAX_OFFSET_S, compose
-from meterlab.corpus.render import SOUNDFONT_PATH
+from meterlab.data.build.corpus import (MANIFEST_COLUMNS, PARAMS_NAME, SIZES, build_corpus,
+                                        clip_rng, split_counts)
+from meterlab.data.datasets import SPLITS
+from meterlab.data.layout import annotation_path, read_beats
+from meterlab.data.build.corpus.composer import MAX_JITTER_S, MAX_OFFSET_S, compose
+from meterlab.data.build.render import SOUNDFONT_PATH
 
 SMALL = SIZES["small"]
 
@@ -105,7 +107,7 @@ def test_different_seed_different_audio(corpus, tmp_path):
 def test_each_clip_is_rendered_with_the_soundfont_it_drew(tmp_path, monkeypatch):
     """With fonts given, strict-grid and expressive clips both draw one, the build renders
     each clip with it and records it; with none given, every clip has the bundled one."""
-    import meterlab.corpus as corpus_module
+    import meterlab.data.build.corpus as corpus_module
 
     used = {}
 

@@ -15,10 +15,10 @@ import pytest
 from scipy import stats
 
 from meterlab.config import DEFAULT_CLASSES
-from meterlab.corpus import clip_rng
-from meterlab.corpus import composer
-from meterlab.corpus.composer import P_EXPRESSIVE, draw_choices
-from meterlab.performance import Style
+from meterlab.data.build.corpus import clip_rng
+from meterlab.data.build.corpus import composer
+from meterlab.data.build.corpus.composer import P_EXPRESSIVE, draw_choices
+from meterlab.data.build.performance import Style
 
 #: Pieces drawn per class: enough for the old meter-dependent tempo range (60-200 BPM for
 #: 3 and 4, 93-200 for 7) to give p < 1e-7, well below the per-test threshold (~5e-6),

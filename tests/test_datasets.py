@@ -4,10 +4,8 @@ import numpy as np
 
 import pytest
 
-from meterlab.datasets import (
-    DatasetConfig, DatasetError, hash_split, read_manifest, read_meter2800, select,
-    song_id_from_path, stratified_limit,
-)
+from meterlab.data.datasets import (DatasetConfig, DatasetError, hash_split, read_manifest,
+                                    read_meter2800, select, song_id_from_path, stratified_limit)
 from tests.conftest import write_meter2800_table
 
 
@@ -215,7 +213,7 @@ def test_song_id_and_hash_split_are_stable():
 
 
 def test_stratified_limit_is_deterministic_and_balanced(tmp_path):
-    from meterlab.datasets import Entry
+    from meterlab.data.datasets import Entry
     entries = [Entry(Path(f"/x/{m}_{i}.wav"), m, "test", f"{m}_{i}")
                for m in (3, 4, 5, 7) for i in range(10)]
     three = stratified_limit(entries, 3)
@@ -227,7 +225,7 @@ def test_stratified_limit_is_deterministic_and_balanced(tmp_path):
 
 
 def test_validation_mask_keeps_songs_together_and_both_sides_nonempty():
-    from meterlab.datasets import validation_mask
+    from meterlab.data.datasets import validation_mask
     songs = [f"song{i}" for i in range(50) for _ in range(2)]
     mask = validation_mask(songs, 0.2, "salt")
     assert mask[0::2] == mask[1::2]
@@ -238,7 +236,7 @@ def test_validation_mask_keeps_songs_together_and_both_sides_nonempty():
 
 
 def test_song_folds_are_balanced_grouped_and_never_empty():
-    from meterlab.datasets import song_folds
+    from meterlab.data.datasets import song_folds
     songs = [f"s{i}" for i in range(7) for _ in range(3)]
     folds = song_folds(songs, 5, "salt")
     assert sorted(folds) == sorted(set(songs))
@@ -248,7 +246,7 @@ def test_song_folds_are_balanced_grouped_and_never_empty():
 
 
 def test_classes_are_parsed_sorted_and_checked():
-    from meterlab.datasets import parse_classes
+    from meterlab.data.datasets import parse_classes
     assert parse_classes("4, 3") == (3, 4)
     for bad in ("3,8", "three", ""):
         with pytest.raises(DatasetError, match="comma-separated meters"):

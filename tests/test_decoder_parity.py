@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from meterlab import compat
-from meterlab.meter_decoding import viterbi_log_probs
+from meterlab.thirdparty import compat
+from meterlab.dsp.meter_decoding import viterbi_log_probs
 
 
 def _activations(frames, fps, beats_per_bar, seed):

@@ -11,7 +11,7 @@ import soundfile as sf
 
 from tests.conftest import click_track, write_meter2800_table
 
-from meterlab.extract import ScoreTable
+from meterlab.learn.extract import ScoreTable
 
 REPO = Path(__file__).resolve().parents[1]
 #: Chance is 1/4 on the small corpus's four classes (8 test files). The arbiter, trained
@@ -60,7 +60,7 @@ def test_make_all_then_nothing_then_smoke_and_save(tmp_path):
     assert run["per_signal"]["madmom"]["accuracy"] >= BEST_SIGNAL_FLOOR, run["per_signal"]
     tuning = ScoreTable.load(data / "arbiter_dataset/tuning.npz")
     assert not set(tuning.paths) & {record["path"] for record in run["files"]}
-    assert "lib/meterlab/audio.py" in (data / "stamps/warm.d").read_text()
+    assert "lib/meterlab/engine/audio.py" in (data / "stamps/warm.d").read_text()
 
     second = make(data, "all")
     assert "scripts/" not in second, second

@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from meterlab import metrics, runs
-from meterlab import registry
-from meterlab.arbiter import Arbiter, VoteArbiter
-from meterlab.datasets import Entry
-from meterlab.evaluation import check_versions, evaluate
-from meterlab.mlp import CheckpointError
+from meterlab.evaluate import metrics, runs
+from meterlab.engine import registry
+from meterlab.learn.arbiter import Arbiter, VoteArbiter
+from meterlab.data.datasets import Entry
+from meterlab.evaluate.evaluation import check_versions, evaluate
+from meterlab.learn.mlp import CheckpointError
 from tests.conftest import click_track, install_signal
 
 
@@ -79,7 +79,7 @@ def test_eval_refuses_an_arbiter_trained_on_other_signal_code(tmp_path, monkeypa
     install_signal(tmp_path, monkeypatch, "fake_eval")
     monkeypatch.setattr(registry, "SIGNALS", ("fake_eval",))
     from tests.test_arbiter import synthetic_table
-    from meterlab import arbiter
+    from meterlab.learn import arbiter
     table = synthetic_table(n_per_class=4, signals=("fake_eval",))
     checkpoint = arbiter.train(table, arbiter.ArbiterSettings({}, epochs=3))
     predictor = Arbiter(checkpoint, path=tmp_path / "arbiter.pt")

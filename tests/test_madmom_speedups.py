@@ -1,7 +1,7 @@
 """madmom's LSTM networks give the same activations through the fast recurrence."""
 import numpy as np
 
-from meterlab import compat, madmom_speedups
+from meterlab.thirdparty import compat, madmom_speedups
 from tests.conftest import click_track
 
 

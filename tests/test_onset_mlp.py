@@ -5,14 +5,15 @@ import pytest
 import soundfile as sf
 import torch
 
-from meterlab import config, onset_mlp
+from meterlab import config
+from meterlab.learn import onset_mlp
 from meterlab.analyses import onset_features
-from meterlab.analysis import FileAnalysis
-from meterlab.cache import Cache, file_digest
-from meterlab.versions import analysis_version, producer_version
-from meterlab.datasets import song_folds
-from meterlab.engine import analyse_file
-from meterlab.mlp import TrainSettings
+from meterlab.engine.file_analysis import FileAnalysis
+from meterlab.engine.cache import Cache, file_digest
+from meterlab.engine.versions import analysis_version, producer_version
+from meterlab.data.datasets import song_folds
+from meterlab.engine.scoring import analyse_file
+from meterlab.learn.mlp import TrainSettings
 from tests.conftest import click_track, load_script
 
 CLASSES = (3, 4, 5, 7)

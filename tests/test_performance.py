@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from meterlab.performance import (P_NO_ACCENT, TEMPO_RANGE_BPM, Score, Style, draw_style, perform,
-                                  velocities)
+from meterlab.data.build.performance import (P_NO_ACCENT, TEMPO_RANGE_BPM, Score, Style,
+                                             draw_style, perform, velocities)
 
 
 def _scale_score(meter=3, n_bars=12, downbeat=0.0, fermata_beat=None):

@@ -5,10 +5,10 @@ import signal
 import numpy as np
 import pytest
 
-from meterlab import registry
-from meterlab.versions import producer_version
-from meterlab.engine import run_files
-from meterlab.pool import WorkerLost, ordered_map
+from meterlab.engine import registry
+from meterlab.engine.versions import producer_version
+from meterlab.engine.scoring import run_files
+from meterlab.engine.pool import WorkerLost, ordered_map
 from tests.conftest import click_track, install_signal
 
 KILLER_SIGNAL = '''

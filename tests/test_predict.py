@@ -5,9 +5,10 @@ import json
 import pytest
 import soundfile as sf
 
-from meterlab import evaluation, priors
-from meterlab.corpus.bad_files import BAD_FILES as BAD, write_bad_files
-from meterlab import registry
+from meterlab.evaluate import evaluation
+from meterlab.learn import priors
+from meterlab.data.build.corpus.bad_files import BAD_FILES as BAD, write_bad_files
+from meterlab.engine import registry
 from tests.conftest import click_track, install_signal, load_script
 
 #: A test signal whose answer is the file's length in whole seconds (a 5 s file -> 5).

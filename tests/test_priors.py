@@ -2,10 +2,11 @@
 import numpy as np
 import pytest
 
-from meterlab import arbiter, config, priors
-from meterlab.arbiter import Arbiter, ArbiterSettings
-from meterlab.mlp import CheckpointError
-from meterlab.priors import PriorError, choose_prior, parse_prior, reweight
+from meterlab.learn import arbiter, priors
+from meterlab import config
+from meterlab.learn.arbiter import Arbiter, ArbiterSettings
+from meterlab.learn.mlp import CheckpointError
+from meterlab.learn.priors import PriorError, choose_prior, parse_prior, reweight
 from tests.test_arbiter import synthetic_table
 
 CLASSES = (3, 4, 5, 7)

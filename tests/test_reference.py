@@ -2,8 +2,10 @@
 import numpy as np
 import pytest
 
-from meterlab import compat, config, reference
-from meterlab.analysis import Unavailable
+from meterlab.thirdparty import compat
+from meterlab import config
+from meterlab.evaluate import reference
+from meterlab.engine.file_analysis import Unavailable
 
 FPS = 100.0
 

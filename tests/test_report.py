@@ -5,8 +5,8 @@ import subprocess
 
 import soundfile as sf
 
-from meterlab import evaluation
-from meterlab import registry
+from meterlab.evaluate import evaluation
+from meterlab.engine import registry
 from tests.conftest import REPO, click_track, install_signal, load_script
 
 

@@ -7,13 +7,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from meterlab import scores
+from meterlab.data.build import scores
 from meterlab.config import SAMPLE_RATE
-from meterlab.corpus import annotation_path, read_beats
-from meterlab.datasets import DatasetConfig, hash_split
-from meterlab.scores import (COUNTS_NAME, DURATION_RANGE_S, MANIFEST_COLUMNS, ScoresSize, build_scores,
-                             select_works, works_across_splits)
-from meterlab.scores.catalogue import Work, meter_class, single_signature, tune_title, work_id
+from meterlab.data.layout import annotation_path, read_beats
+from meterlab.data.datasets import DatasetConfig, hash_split
+from meterlab.data.build.scores import (COUNTS_NAME, DURATION_RANGE_S, MANIFEST_COLUMNS,
+                                        ScoresSize, build_scores, select_works,
+                                        works_across_splits)
+from meterlab.data.build.scores.catalogue import (Work, meter_class, single_signature,
+                                                  tune_title, work_id)
 from tests.conftest import load_script
 
 #: A few real works of the music21 corpus: two chorales in 3/4 and 4/4, Essen songs in 3/4 and 5/8.
@@ -169,8 +171,8 @@ def test_make_scores_small_from_the_catalogue(tmp_path, capsys):
 
 
 def test_accompaniment_follows_the_key_and_the_bars():
-    from meterlab.performance import Score
-    from meterlab.scores.accompaniment import accompany, estimate_key
+    from meterlab.data.build.performance import Score
+    from meterlab.data.build.scores.accompaniment import accompany, estimate_key
 
     # arpeggios in 3/4, one chord per bar: G, C, D, G (G major)
     melody = [67, 71, 74, 72, 76, 67, 62, 66, 69, 67, 71, 74] * 2

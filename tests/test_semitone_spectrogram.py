@@ -1,7 +1,7 @@
 """Bar tracking's band spectrogram: the fast version equals madmom's own."""
 import numpy as np
 
-from meterlab import compat, madmom_speedups
+from meterlab.thirdparty import compat, madmom_speedups
 from tests.conftest import click_track
 
 

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from meterlab import config
-from meterlab.analysis import Unavailable
-from meterlab.engine import analyse_file
+from meterlab.engine.file_analysis import Unavailable
+from meterlab.engine.scoring import analyse_file
 from meterlab.signals import beat_pattern
 from tests.conftest import load_script
 

@@ -5,11 +5,11 @@ import torch
 from beat_this.model.beat_tracker import BeatThis
 
 from meterlab import config
-from meterlab.analysis import FileAnalysis
-from meterlab.cache import Cache
-from meterlab.versions import analysis_version, producer_version, signal_version
-from meterlab.engine import analyse_file
-from meterlab.meter_decoding import dbn_meter_scores
+from meterlab.engine.file_analysis import FileAnalysis
+from meterlab.engine.cache import Cache
+from meterlab.engine.versions import analysis_version, producer_version, signal_version
+from meterlab.engine.scoring import analyse_file
+from meterlab.dsp.meter_decoding import dbn_meter_scores
 from meterlab.signals import beat_this
 from tests.conftest import click_track
 

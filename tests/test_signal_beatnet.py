@@ -3,9 +3,9 @@ import numpy as np
 
 from meterlab import config
 from meterlab.analyses import beatnet_activations
-from meterlab.analysis import FileAnalysis
-from meterlab.cache import Cache
-from meterlab.engine import analyse_file
+from meterlab.engine.file_analysis import FileAnalysis
+from meterlab.engine.cache import Cache
+from meterlab.engine.scoring import analyse_file
 from tests.conftest import click_track
 
 DURATION = 8.0

@@ -6,7 +6,7 @@ import pytest
 import soundfile as sf
 
 from meterlab import config
-from meterlab.engine import analyse_file
+from meterlab.engine.scoring import analyse_file
 
 RATE = config.MADMOM_SAMPLE_RATE
 

@@ -4,9 +4,9 @@ import pytest
 import soundfile as sf
 
 from meterlab import config
-from meterlab.analysis import Unavailable
-from meterlab.curves import unbiased_autocorrelation
-from meterlab.engine import analyse_file
+from meterlab.engine.file_analysis import Unavailable
+from meterlab.dsp.curves import unbiased_autocorrelation
+from meterlab.engine.scoring import analyse_file
 from meterlab.signals import autocorr, bar_tracking, hcdf
 from tests.conftest import click_track
 

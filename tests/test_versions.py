@@ -9,16 +9,17 @@ import sys
 
 import pytest
 
-from meterlab import analyses, registry, signals
-from meterlab.analysis import FileAnalysis
-from meterlab.engine import analyse_file
-from meterlab.versions import AUDIO
+from meterlab import analyses, signals
+from meterlab.engine import registry
+from meterlab.engine.file_analysis import FileAnalysis
+from meterlab.engine.scoring import analyse_file
+from meterlab.engine.versions import AUDIO
 from tests.conftest import REPO, click_track
 
 PRODUCERS = tuple([f"analyses.{name}" for name in registry.ANALYSES]
                   + [f"signals.{name}" for name in registry.SIGNALS])
 PRINT_VERSIONS = (
-    "import json, sys; from meterlab import versions as v; "
+    "import json, sys; from meterlab.engine import versions as v; "
     "print(json.dumps({name: (v.analysis_version if name.startswith('analyses.') "
     "else v.signal_version)(name.partition('.')[2]) for name in sys.argv[1:]}))")
 
@@ -69,15 +70,16 @@ def baseline(tmp_path_factory):
 
 def test_decoding_code_changes_every_audio_reader(baseline):
     folder, before = baseline
-    assert changed(before, versions_after(folder, {"audio.py": _append("EDITED = 1")})) \
+    assert changed(before, versions_after(folder, {"engine/audio.py": _append("EDITED = 1")})) \
         == set(PRODUCERS)
 
 
 def test_framework_code_changes_no_version(baseline):
     folder, before = baseline
-    framework = {name: _append("EDITED = 1") for name in (
-        "cache.py", "atomic.py", "datasets.py", "engine.py", "analysis.py", "registry.py",
-        "versions.py")}
+    framework = {f"engine/{name}": _append("EDITED = 1") for name in (
+        "cache.py", "atomic.py", "scoring.py", "file_analysis.py", "registry.py", "versions.py",
+        "pool.py")}
+    framework["data/datasets.py"] = _append("EDITED = 1")
     assert changed(before, versions_after(folder, framework)) == set()
 
 
@@ -92,7 +94,7 @@ def test_an_analysis_changes_only_its_dependants(baseline):
 def test_docstrings_and_comments_change_no_version(baseline):
     folder, before = baseline
     edits = {"analyses/beats.py": _edit_function_docstring("beat_period"),
-             "windows.py": _append("# a comment")}
+             "dsp/windows.py": _append("# a comment")}
     assert changed(before, versions_after(folder, edits)) == set()
 
 
@@ -102,12 +104,12 @@ def test_moving_a_module_changes_no_version(baseline):
     folder, before = baseline
     importers = [path.relative_to(REPO / "lib" / "meterlab").as_posix()
                  for path in (REPO / "lib" / "meterlab").rglob("*.py")
-                 if "from ..windows import" in path.read_text()]
+                 if "from ..dsp.windows import" in path.read_text()]
     assert len(importers) >= 5
-    follow = {name: lambda source: source.replace("from ..windows import",
+    follow = {name: lambda source: source.replace("from ..dsp.windows import",
                                                   "from ..moved.windows import")
               for name in importers}
-    after = versions_after(folder, follow, moves=[("windows.py", "moved/windows.py")])
+    after = versions_after(folder, follow, moves=[("dsp/windows.py", "moved/windows.py")])
     assert changed(before, after) == set()
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from meterlab import windows
+from meterlab.dsp import windows
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 from tabulate import tabulate
 
 from . import config
-from .datasets import (DATASET_KINDS, EMBEDDED_ROOTS, SPLIT_GROUPS, DatasetConfig, DatasetError,
-                       parse_classes)
+from .data.datasets import (DATASET_KINDS, EMBEDDED_ROOTS, SPLIT_GROUPS, DatasetConfig,
+                            DatasetError, parse_classes)
 
 
 def add_dataset_arguments(parser, default_split="tuning"):
@@ -70,12 +70,12 @@ def report_missing_audio(dataset):
               file=sys.stderr)
 
 
-def add_worker_arguments(parser, local_workers=True):
-    """``-w/--workers`` (processes here) or ``--scheduler`` (a Dask cluster), not both."""
+def add_worker_arguments(parser, default=1):
+    """``-w/--workers`` (processes here) or ``--scheduler`` (a Dask cluster), not both:
+    every script that does per-file work takes these two."""
     group = parser.add_mutually_exclusive_group()
-    if local_workers:
-        group.add_argument("-w", "--workers", type=int, default=1,
-                           help="worker processes on this machine")
+    group.add_argument("-w", "--workers", type=int, default=default,
+                       help=f"worker processes on this machine (default {default})")
     group.add_argument("--scheduler", default=None, metavar="ADDRESS|local:N",
                        help="run the per-file work on the Dask scheduler at ADDRESS "
                             "(tcp://host:8786), or on a local Dask cluster of N processes")
@@ -85,13 +85,18 @@ def add_worker_arguments(parser, local_workers=True):
 def worker_options(args):
     """``workers`` and ``scheduler`` for the engine; exits when the cluster cannot work."""
     if args.scheduler is not None:
-        from .cluster import ClusterError, check_scheduler
+        from .engine.cluster import ClusterError, check_scheduler
 
         try:
             check_scheduler(args.scheduler)
         except ClusterError as error:
             sys.exit(f"error: {error}")
-    return {"workers": getattr(args, "workers", 1), "scheduler": args.scheduler}
+    return {"workers": args.workers, "scheduler": args.scheduler}
+
+
+def parallelism(args):
+    """How the work will run, in words: ``"2 workers"`` or ``"scheduler local:2"``."""
+    return f"scheduler {args.scheduler}" if args.scheduler else f"{args.workers} worker(s)"
 
 
 def report_problems(problems, title):
@@ -103,7 +108,7 @@ def report_problems(problems, title):
 
 def add_predictor_arguments(parser):
     """``--checkpoint`` and ``--prior``: what eval and predict answer with."""
-    from .priors import HELP
+    from .learn.priors import HELP
 
     parser.add_argument("--checkpoint", default=None,
                         help=f"arbiter checkpoint (default {config.ARBITER_CHECKPOINT}; "
@@ -113,8 +118,8 @@ def add_predictor_arguments(parser):
 
 def load_checked_predictor(checkpoint=None):
     """The arbiter (or the vote) for eval/predict; exits with the reason when unusable."""
-    from .mlp import CheckpointError
-    from .evaluation import check_versions, load_predictor
+    from .learn.mlp import CheckpointError
+    from .evaluate.evaluation import check_versions, load_predictor
 
     try:
         predictor = load_predictor(checkpoint)
@@ -127,7 +132,7 @@ def load_checked_predictor(checkpoint=None):
 def checked_prior(text, predictor):
     """The class prior ``--prior`` names for ``predictor``'s classes; exits with the
     reason when it cannot be used (before any file is analysed)."""
-    from .priors import PriorError, choose_prior
+    from .learn.priors import PriorError, choose_prior
 
     try:
         return choose_prior(text, predictor.classes)
@@ -147,14 +152,13 @@ def add_build_arguments(parser):
     parser.add_argument("--soundfont", action="append", default=[], metavar="SF2",
                         help="a General-MIDI .sf2 to draw from besides pretty_midi's (repeatable)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="processes (default: all cores; the output does not depend on it)")
+    add_worker_arguments(parser, default=os.cpu_count() or 1)
 
 
 def soundfonts(args):
     """pretty_midi's bundled GM font and every ``--soundfont`` given (absolute paths);
     exits naming a path that is not a file."""
-    from .corpus.render import SOUNDFONT_PATH  # the synthesiser: only build scripts need it
+    from .data.build.render import SOUNDFONT_PATH
 
     paths = [SOUNDFONT_PATH] + [str(Path(path).resolve()) for path in args.soundfont]
     for path in paths:

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config, priors
-from .atomic import atomic_open, write_json
-from .datasets import Entry, read_manifest, song_id_from_path
-from .engine import run_files
-from .extract import results_table
+from . import config
+from .learn import priors
+from .engine.atomic import atomic_open, write_json
+from .data.datasets import Entry, read_manifest, song_id_from_path
+from .engine.scoring import run_files
+from .learn.extract import results_table
 from .formats import is_audio, is_unsupported_audio, unsupported_cause
 
 #: Files given on the command line with this suffix are manifests, not audio.
@@ -80,7 +81,7 @@ def predict(entries, predictor, workers=1, cache_root=config.CACHE_DIR, progress
             scheduler=None, prior=None):
     """A record per entry (see :func:`record`), through the engine and its cache, with the
     class probabilities under ``prior`` (``None``: the default,
-    :func:`meterlab.priors.choose_prior`)."""
+    :func:`meterlab.learn.priors.choose_prior`)."""
     prior = prior or priors.choose_prior(None, predictor.classes)
     decodable = [entry for entry in entries if not is_unsupported_audio(entry.path)]
     results = dict(zip((entry.path for entry in decodable),

@@ -16,8 +16,8 @@ from pathlib import Path
 from tabulate import tabulate
 
 from meterlab import cli, config
-from meterlab.corpus import PARAMS_NAME, SIZES, SPLITS, build_corpus
-from meterlab.datasets import DatasetError, parse_classes
+from meterlab.data.build.corpus import PARAMS_NAME, SIZES, SPLITS, build_corpus
+from meterlab.data.datasets import DatasetError, parse_classes
 
 
 def parse_args(argv=None):
@@ -58,7 +58,7 @@ def summary(manifest, duration_s, seconds):
 def main(argv=None):
     args = parse_args(argv)
     if args.preview:
-        from meterlab.corpus.preview import write_preview
+        from meterlab.data.build.corpus.preview import write_preview
 
         try:
             print(write_preview(args.out, args.preview))
@@ -71,12 +71,12 @@ def main(argv=None):
     start = time.perf_counter()
     try:
         manifest = build_corpus(args.out, args.n_per_class or size.n_per_class, duration_s,
-                                classes=parse_classes(args.classes), seed=args.seed, workers=args.workers,
-                                soundfonts=soundfonts)
+                                classes=parse_classes(args.classes), seed=args.seed,
+                                soundfonts=soundfonts, progress=True, **cli.worker_options(args))
     except (ValueError, DatasetError) as error:
         sys.exit(f"error: {error}")
     print(summary(manifest, duration_s, time.perf_counter() - start))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import soundfile as sf
 
+from meterlab import cli
 from meterlab.config import DEFAULT_CLASSES
-from meterlab.corpus import build_corpus
-from meterlab.corpus.bad_files import write_bad_files
+from meterlab.data.build.corpus import build_corpus
+from meterlab.data.build.corpus.bad_files import write_bad_files
 
 #: (extension, soundfile format, subtype) the good clips are written in, in turn.
 ENCODINGS = ((".wav", "WAV", "PCM_16"), (".flac", "FLAC", "PCM_16"),
@@ -33,13 +34,13 @@ def main(argv=None):
     parser.add_argument("--good", type=int, default=40, help="good clips (spread over 3,4,5,7)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per good clip")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--workers", type=int, default=2)
+    cli.add_worker_arguments(parser, default=2)
     args = parser.parse_args(argv)
 
     per_class = max(3, -(-args.good // len(DEFAULT_CLASSES)))
     with tempfile.TemporaryDirectory() as scratch:
         manifest = build_corpus(scratch, per_class, args.duration, DEFAULT_CLASSES,
-                                seed=args.seed, workers=args.workers)
+                                seed=args.seed, **cli.worker_options(args))
         with open(manifest, newline="") as handle:
             clips = [Path(scratch) / row["path"] for row in csv.DictReader(handle)]
         for index, clip in enumerate(clips[: args.good]):

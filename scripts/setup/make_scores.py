@@ -5,7 +5,7 @@
     python scripts/setup/make_scores.py --soundfont MyGM.sf2 --soundfont Other.sf2
 
 Works with one time signature are mapped to a meter class by one rule (see
-lib/meterlab/scores/catalogue.py): 3/x -> 3; 2/x and 4/x -> 4; 5/x -> 5; 7/x -> 7;
+lib/meterlab/data/build/scores/catalogue.py): 3/x -> 3; 2/x and 4/x -> 4; 5/x -> 5; 7/x -> 7;
 compound 6/x, 9/x, 12/x only when --classes asks for 6, 9 or 12. Each piece is played by a
 random ensemble with one SoundFont drawn from pretty_midi's bundled GM font and every
 --soundfont given (General-MIDI .sf2 files). Splits are by work. Prints excerpts per class
@@ -18,9 +18,9 @@ import time
 from tabulate import tabulate
 
 from meterlab import cli, config
-from meterlab.datasets import SPLITS, DatasetError, parse_classes
-from meterlab.scores import PARSE_CACHE, SIZES, build_scores, select_works
-from meterlab.scores.catalogue import read_catalogue
+from meterlab.data.datasets import SPLITS, DatasetError, parse_classes
+from meterlab.data.build.scores import PARSE_CACHE, SIZES, build_scores, select_works
+from meterlab.data.build.scores.catalogue import read_catalogue
 
 
 def parse_args(argv=None):
@@ -62,7 +62,7 @@ def main(argv=None):
     except DatasetError as error:
         sys.exit(f"error: {error}")
     manifest, counts, problems = build_scores(args.out, works, size.excerpts_per_work, args.seed,
-                                              args.workers, soundfonts)
+                                              soundfonts=soundfonts, **cli.worker_options(args))
     for problem in problems:
         print(f"skipped {problem}", file=sys.stderr)
     print(tables(counts))
@@ -72,4 +72,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -8,11 +8,12 @@ what is stale.
     python scripts/setup/version_sources.py --rule data/stamps/warm
 """
 import argparse
+import sys
 
 from pathlib import Path
 
 from meterlab import config
-from meterlab.versions import signal_sources
+from meterlab.engine.versions import signal_sources
 
 
 def main(argv=None):
@@ -31,4 +32,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -10,8 +10,8 @@ import time
 from tabulate import tabulate
 
 from meterlab import cli, config
-from meterlab.registry import parse_signal_list
-from meterlab.warm import analysis_table, cache_totals, signal_table, warm
+from meterlab.engine.registry import parse_signal_list
+from meterlab.engine.warm import analysis_table, cache_totals, signal_table, warm
 
 
 def main(argv=None):

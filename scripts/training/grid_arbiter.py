@@ -1,7 +1,7 @@
 """Cross-validate every sharpen x boost_rare configuration over song folds of the tuning
 data; refit the winner on all of it.
 
-    python scripts/training/grid_arbiter.py [--dry-run] [--reset] [--summary] [-j N]
+    python scripts/training/grid_arbiter.py [--dry-run] [--reset] [--summary] [-w N]
                                             [--folds K] [--seeds S] [--epochs E]
 
 Each configuration is trained K times, each time without one fold of the tuning songs,
@@ -19,19 +19,9 @@ import time
 
 from tabulate import tabulate
 
-from meterlab import config, grid
-from meterlab.extract import ScoreTable
-
-#: Per-signal sharpening powers to try, simplest first.
-SHARPEN_OPTIONS = (
-    "",
-    "autocorr:2",
-    "madmom:2,beatnet:2,beat_this:2",
-    "bar_tracking:2,hcdf:2,onset_mlp:2",
-    "autocorr:2,madmom:2,beatnet:2,beat_this:2,bar_tracking:2,hcdf:2,onset_mlp:2",
-)
-#: Class-weight multipliers for the rare meters, simplest first.
-BOOST_RARE_OPTIONS = (1.0, 1.5, 2.0)
+from meterlab import cli, config
+from meterlab.learn import grid
+from meterlab.learn.extract import ScoreTable
 
 
 def main(argv=None):
@@ -40,7 +30,7 @@ def main(argv=None):
     parser.add_argument("--dry-run", action="store_true", help="show what would run, run nothing")
     parser.add_argument("--reset", action="store_true", help="clear previous results, re-run all")
     parser.add_argument("--summary", action="store_true", help="print the results table and exit")
-    parser.add_argument("-j", "--jobs", type=int, default=1, help="trainings in parallel")
+    cli.add_worker_arguments(parser)
     parser.add_argument("--folds", type=int, default=grid.CVSettings.folds,
                         help="cross-validation folds over songs (fewer when there are fewer songs)")
     parser.add_argument("--seeds", type=int, default=grid.CVSettings.seeds,
@@ -54,15 +44,12 @@ def main(argv=None):
                         help="where the refitted winner is copied")
     args = parser.parse_args(argv)
 
-    points = grid.grid_points(SHARPEN_OPTIONS, BOOST_RARE_OPTIONS)
+    points = grid.grid_points(grid.SHARPEN_OPTIONS, grid.BOOST_RARE_OPTIONS)
     try:
         table = ScoreTable.load(args.data)
-    except FileNotFoundError as error:
+        n_songs = grid.check_songs(table, args.data)
+    except (FileNotFoundError, grid.GridError) as error:
         sys.exit(f"error: {error}")
-    n_songs = len(set(table.song_ids))
-    if n_songs < 3:
-        sys.exit(f"error: {args.data}: {n_songs} song(s); cross-validation needs at least 3 "
-                 "(one held out, one to train on, one to stop early on)")
     settings = grid.CVSettings(min(args.folds, n_songs), args.seeds, args.epochs)
     fingerprint = table.fingerprint()
     if args.summary:
@@ -75,13 +62,17 @@ def main(argv=None):
     print(f"{len(points)} configurations x {settings.folds} folds over {n_songs} songs "
           f"({len(table.paths)} files), {settings.seeds} seed(s) per arbiter: "
           f"{len(points) * settings.folds - len(todo)} runs already done, {len(todo)} to train "
-          f"(-j {args.jobs})")
+          f"({cli.parallelism(args)})")
     if args.dry_run:
         for point, fold in todo:
             print(f"  would train {point.name} without fold {fold}")
         return 0
     start = time.perf_counter()
-    results = grid.run_grid(points, args.data, args.out_dir, args.jobs, settings)
+    try:
+        results = grid.run_grid(points, args.data, args.out_dir, settings=settings,
+                                **cli.worker_options(args))
+    except grid.GridError as error:
+        sys.exit(f"error: {error}")
     print(f"grid trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
     summaries = grid.summarise(points, results, settings)
     best = grid.winner(points, summaries)

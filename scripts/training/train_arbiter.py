@@ -8,10 +8,11 @@ import sys
 
 from tabulate import tabulate
 
-from meterlab import arbiter, cli, config
-from meterlab.extract import MIN_AVAILABLE, MIN_COVERAGE, CoverageError, ScoreTable, \
-    check_coverage, score_table, select_signals
-from meterlab.registry import parse_signal_list
+from meterlab.learn import arbiter
+from meterlab import cli, config
+from meterlab.learn.extract import (MIN_AVAILABLE, MIN_COVERAGE, CoverageError, ScoreTable,
+                                    check_coverage, score_table, select_signals)
+from meterlab.engine.registry import parse_signal_list
 
 def dataset_path(split):
     return config.ARBITER_DATASET_DIR / f"{split}.npz"
@@ -88,4 +89,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

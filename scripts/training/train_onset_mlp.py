@@ -13,9 +13,10 @@ import numpy as np
 import torch
 from tabulate import tabulate
 
-from meterlab import cli, config, onset_mlp
-from meterlab.versions import analysis_version
-from meterlab.onset_training import FEATURES, collect_features
+from meterlab import cli, config
+from meterlab.learn import onset_mlp
+from meterlab.engine.versions import analysis_version
+from meterlab.learn.onset_training import FEATURES, collect_features
 
 def report(checkpoint):
     """Table of each model's size, early-stopping epoch and accuracies."""

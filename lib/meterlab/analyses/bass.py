@@ -7,13 +7,13 @@ in each frame the lowest bin within :data:`STRONG_DB` of the frame's loudest is 
 as the sounding bass note (harmonics lie above it): its pitch class gets the frame's
 bass magnitude, the other rows zero. Frames share the chroma analysis's hop.
 
-Long files are processed in windows (:mod:`meterlab.windows`).
+Long files are processed in windows (:mod:`meterlab.dsp.windows`).
 """
 import librosa
 import numpy as np
 
 from .. import config
-from ..windows import windowed_frames
+from ..dsp.windows import windowed_frames
 
 NEEDS = ("audio",)
 LIBRARIES = ("librosa",)

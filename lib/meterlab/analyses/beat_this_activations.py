@@ -2,8 +2,8 @@
 
 ``beat_this.inference`` imports torchaudio, which has no wheel for this torch, so the
 model is built here from the checkpoint as ``beat_this.inference.load_model`` does and
-fed :func:`meterlab.compat.beat_this_logmel`. The checkpoint is never downloaded: without
-a local one the analysis is :class:`~meterlab.analysis.Unavailable`.
+fed :func:`meterlab.thirdparty.compat.beat_this_logmel`. The checkpoint is never downloaded: without
+a local one the analysis is :class:`~meterlab.engine.file_analysis.Unavailable`.
 """
 import inspect
 import os
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import compat
-from ..windows import windowed_frames
-from ..analysis import Unavailable
+from ..thirdparty import compat
+from ..dsp.windows import windowed_frames
+from ..engine.file_analysis import Unavailable
 
 NEEDS = ("audio",)
 LIBRARIES = ("beat-this", "torch")

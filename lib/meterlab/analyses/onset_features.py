@@ -22,7 +22,7 @@ import librosa
 import numpy as np
 
 from .. import config
-from ..curves import lag_peak, peaks_near, unbiased_autocorrelation
+from ..dsp.curves import lag_peak, peaks_near, unbiased_autocorrelation
 from .beats import MIN_BEATS
 
 NEEDS = ("onset", "beats")
@@ -97,7 +97,7 @@ def feature_vector(envelope, rms, fps, beat_times, beat_period):
 
 
 def _read_lag(curve, lag):
-    """:func:`~meterlab.curves.lag_peak`, 0 beyond the curve's end (a feature is a number)."""
+    """:func:`~meterlab.dsp.curves.lag_peak`, 0 beyond the curve's end (a feature is a number)."""
     return np.nan_to_num(lag_peak(curve, lag, LAG_TOLERANCE))
 
 

@@ -20,8 +20,8 @@ from scipy.ndimage import gaussian_filter1d
 
 from .. import config
 from ..analyses.beats import require_beats
-from ..analysis import Unavailable
-from ..curves import lag_peak, unbiased_autocorrelation
+from ..engine.file_analysis import Unavailable
+from ..dsp.curves import lag_peak, unbiased_autocorrelation
 
 NEEDS = ("audio", "beats", "onset", "chroma")
 LIBRARIES = ("librosa", "scipy")

@@ -48,7 +48,7 @@ import numpy as np
 
 from .. import config
 from ..analyses.beats import require_beats
-from ..analysis import Unavailable
+from ..engine.file_analysis import Unavailable
 from .beat_pattern import beat_means
 
 NEEDS = ("beats", "onset", "chroma", "bass")

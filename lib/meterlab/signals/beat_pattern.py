@@ -14,7 +14,7 @@ does. Per beat:
 For a meter ``k`` each cue's beats are split into ``k`` phases (beat index mod ``k``),
 and the score is how far the phase where the cue falls stands above the others, above
 what a shuffled sequence reaches, relative to the cue's mean
-(:func:`meterlab.curves.phase_contrasts`, as the hcdf signal reads its harmonic
+(:func:`meterlab.dsp.curves.phase_contrasts`, as the hcdf signal reads its harmonic
 change), averaged over the cues that vary at all. Being relative to the mean and net
 of chance, scores compare across files. Phases beat an autocorrelation at whole-beat
 lags on the development pieces (rendered Bach chorales, Essen and Ryan's Mammoth
@@ -23,8 +23,8 @@ tunes, Haydn and Mozart quartets, and the drumless corpus clips' tuning split).
 import numpy as np
 
 from ..analyses.beats import require_beats
-from ..analysis import Unavailable
-from ..curves import peaks_near, phase_contrasts
+from ..engine.file_analysis import Unavailable
+from ..dsp.curves import peaks_near, phase_contrasts
 
 NEEDS = ("beats", "onset", "chroma", "bass")
 LIBRARIES = ()

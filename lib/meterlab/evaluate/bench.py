@@ -1,0 +1,104 @@
+"""Benchmark of the engine: what each extractor costs per file, what the engine adds, and
+how cost and memory grow with the input's length.
+
+Each measurement warms a fresh, temporary cache, so every producer really runs.
+"""
+import itertools
+import resource
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from .. import config
+from ..engine.audio import load_audio
+from ..engine.run import map_files
+from ..engine.scoring import run_files
+
+
+def timed_warm(paths, signals, workers, scheduler=None):
+    """Wall seconds and per-producer seconds of warming ``paths`` into an empty cache.
+
+    The first file of the set is warmed beforehand in this process, outside the clock, so
+    one-off imports and model loading are not charged to the files.
+    """
+    with tempfile.TemporaryDirectory(prefix="meterlab-bench-") as cache_root:
+        list(run_files(paths[:1], signals, 1, Path(cache_root) / "warmup", progress=False))
+        start = time.perf_counter()
+        results = list(run_files(paths, signals, workers, Path(cache_root) / "cache",
+                                 progress=False, scheduler=scheduler))
+        wall = time.perf_counter() - start
+    per_producer = defaultdict(list)
+    for result in results:
+        for name, seconds in result.timings.items():
+            per_producer[name].append(seconds)
+    return wall, per_producer, results
+
+
+def benchmark(paths, signals, workers=2, scheduler=None):
+    """Per-producer cost per file (1 worker), overhead ratio and the speed-up of
+    ``workers`` workers (or of the Dask cluster at ``scheduler``)."""
+    wall_1, per_producer, results = timed_warm(paths, signals, 1)
+    wall_2, _, _ = timed_warm(paths, signals, workers, scheduler)
+    n = len(paths)
+    costs = {name: sum(values) / n for name, values in sorted(per_producer.items())}
+    return {
+        "files": n,
+        "failed_files": sum(1 for result in results if result.error),
+        "cost_per_file": costs,
+        "sum_of_extractors_per_file": sum(costs.values()),
+        "wall_per_file_1_worker": wall_1 / n,
+        "overhead_ratio": wall_1 / max(sum(costs.values()) * n, 1e-9),
+        "wall_per_file_parallel": wall_2 / n,
+        "speedup": wall_1 / wall_2,
+    }
+
+
+def long_input(paths, seconds, destination):
+    """A ``seconds``-long FLAC at ``destination`` made of the clips at ``paths`` end to end
+    (repeated as needed): a whole-song-length input from any dataset."""
+    clips, total = [], 0
+    for path in itertools.cycle(paths):
+        clips.append(load_audio(path, config.SAMPLE_RATE))
+        total += len(clips[-1])
+        if total >= seconds * config.SAMPLE_RATE:
+            break
+    y = np.concatenate(clips)[:int(seconds * config.SAMPLE_RATE)]
+    sf.write(destination, y, config.SAMPLE_RATE)
+    return destination
+
+
+def _measure_length(job):
+    """Warm one short clip (model loading, compilation), then time ``path`` alone into an
+    empty cache; its timings and this interpreter's peak RSS."""
+    path, warmup_path, signals = job
+    with tempfile.TemporaryDirectory(prefix="meterlab-bench-") as cache_root:
+        list(run_files([warmup_path], signals, 1, Path(cache_root) / "warmup", progress=False))
+        start = time.perf_counter()
+        result, = run_files([path], signals, 1, Path(cache_root) / "cache", progress=False)
+        wall = time.perf_counter() - start
+    return {"wall": wall, "timings": result.timings, "error": result.error,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def length_scaling(paths, signals, lengths_s=(20, 180, 600)):
+    """Per input length: wall seconds, seconds per minute of audio for each producer,
+    and the worker's peak RSS; each length in a fresh interpreter of its own, one at a
+    time, so neither memory nor time is shared."""
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="meterlab-bench-long-") as folder:
+        jobs = [(long_input(paths, seconds, Path(folder) / f"{seconds}s.flac"), paths[0],
+                 tuple(signals)) for seconds in lengths_s]
+        measured = map_files(_measure_length, jobs, 1, False, fresh=True)
+        for seconds, measurement in zip(lengths_s, measured):
+            minutes = seconds / 60
+            rows[seconds] = {
+                "wall": measurement["wall"], "peak_rss_mb": measurement["peak_rss_mb"],
+                "error": measurement["error"],
+                "per_minute": {name: value / minutes
+                               for name, value in sorted(measurement["timings"].items())},
+            }
+    return rows
