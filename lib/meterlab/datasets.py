@@ -9,7 +9,7 @@ import hashlib
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from . import config
@@ -41,7 +41,7 @@ class DatasetError(Exception):
     """A dataset that cannot be read at all (missing folder, table or manifest)."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Entry:
     """One audio file; ``song_id`` groups segments of one song.
 
@@ -59,6 +59,16 @@ class Entry:
     source: str = None
     alt_meter: int = None
     dataset: str = None
+
+    def __lt__(self, other):
+        """Path first; ``None`` (no label, no source) sorts before any value, so the same
+        file listed twice with and without one still sorts."""
+        return _sort_key(self) < _sort_key(other)
+
+
+def _sort_key(entry):
+    values = (getattr(entry, column.name) for column in fields(entry))
+    return tuple((value is not None, value if value is not None else 0) for value in values)
 
 
 @dataclass
@@ -183,6 +193,7 @@ def read_manifest(manifest, default_source=None, labelled=True):
     if not manifest.is_file():
         raise DatasetError(f"{manifest}: manifest not found")
     dataset = Dataset()
+    seen = {}
     with manifest.open(newline="") as handle:
         reader = csv.DictReader(handle)
         missing = ({"path", "meter"} if labelled else {"path"}) - set(reader.fieldnames or ())
@@ -194,7 +205,7 @@ def read_manifest(manifest, default_source=None, labelled=True):
             _add(dataset, f"{manifest}:{line}", path, row.get("meter"),
                  (row.get("split") or "").strip() or hash_split(song_id), song_id,
                  (row.get("source") or "").strip() or default_source, row.get("alt_meter"),
-                 labelled)
+                 labelled, seen)
     dataset.entries.sort()
     return dataset
 
@@ -286,9 +297,9 @@ class _Meter2800AudioFinder:
 
 
 def _add(dataset, where, path, meter_text, split, song_id, source=None, alt_text=None,
-         labelled=True):
+         labelled=True, seen=None):
     """Append one row, or record why it was skipped (unlabelled rows may lack a meter
-    and their audio)."""
+    and their audio); ``seen`` (``{path: where}``) refuses a file already listed."""
     dataset.rows_per_source[source] += 1
     try:
         meter = parse_meter(meter_text) if labelled or (meter_text or "").strip() else None
@@ -299,6 +310,11 @@ def _add(dataset, where, path, meter_text, split, song_id, source=None, alt_text
     if split not in SPLITS:
         dataset.problems.append((where, f"unknown split {split!r}"))
         return
+    if seen is not None:
+        if Path(path) in seen:
+            dataset.problems.append((where, f"same file as {seen[Path(path)]}"))
+            return
+        seen[Path(path)] = where
     if labelled and not Path(path).is_file():
         dataset.missing_audio.append((source, Path(path)))
         return
