@@ -276,3 +276,16 @@ def test_entries_differing_only_in_missing_fields_sort(tmp_path):
     bare = Entry(tmp_path / "a.wav", 3, "train", "a")
     unlabelled = Entry(tmp_path / "a.wav", None, "", "a")
     assert sorted([with_source, bare, unlabelled]) == [unlabelled, bare, with_source]
+
+
+@pytest.mark.parametrize("encoding, header", [
+    ("utf-8-sig", "path,meter"),          # Excel's "CSV UTF-8": a byte-order mark first
+    ("utf-8", " path , meter "),          # padded column names
+    ("utf-8-sig", '"path", "meter"'),
+])
+def test_manifest_saved_by_a_spreadsheet_is_read(tmp_path, encoding, header):
+    _touch(tmp_path / "chanson é.wav")
+    (tmp_path / "m.csv").write_text(f"{header}\nchanson é.wav,3\n", encoding=encoding)
+    dataset = read_manifest(tmp_path / "m.csv")
+    assert [(e.path.name, e.meter) for e in dataset.entries] == [("chanson é.wav", 3)]
+    assert dataset.problems == []

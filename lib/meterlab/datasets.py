@@ -194,13 +194,13 @@ def read_manifest(manifest, default_source=None, labelled=True):
         raise DatasetError(f"{manifest}: manifest not found")
     dataset = Dataset()
     seen = {}
-    with manifest.open(newline="") as handle:
-        reader = csv.DictReader(handle)
+    with _open_table(manifest) as handle:
+        reader = _table_reader(handle)
         missing = ({"path", "meter"} if labelled else {"path"}) - set(reader.fieldnames or ())
         if missing:
             raise DatasetError(f"{manifest}: missing column(s) {', '.join(sorted(missing))}")
         for line, row in enumerate(reader, start=2):
-            path = (manifest.parent / row["path"]).resolve()
+            path = (manifest.parent / row["path"].strip()).resolve()
             song_id = (row.get("song") or "").strip() or song_id_from_path(path)
             _add(dataset, f"{manifest}:{line}", path, row.get("meter"),
                  (row.get("split") or "").strip() or hash_split(song_id), song_id,
@@ -229,9 +229,8 @@ def read_meter2800(root, splits=SPLITS, classes=None):
     finder = _Meter2800AudioFinder(root)
     for split in splits:
         table, delimiter = _meter2800_table(root, split, classes)
-        with table.open(newline="") as handle:
-            reader = csv.DictReader(handle, delimiter=delimiter)
-            reader.fieldnames = [name.strip().strip('"') for name in reader.fieldnames or ()]
+        with _open_table(table) as handle:
+            reader = _table_reader(handle, delimiter)
             if not {"filename", "meter"} <= set(reader.fieldnames):
                 raise DatasetError(f"{table}: expected columns filename and meter, "
                                    f"found {', '.join(reader.fieldnames) or 'none'}")
@@ -249,6 +248,18 @@ def read_meter2800(root, splits=SPLITS, classes=None):
                            "under audio/")
     dataset.entries.sort()
     return dataset
+
+
+def _open_table(path):
+    """A table as text; ``utf-8-sig`` drops the byte-order mark spreadsheets write."""
+    return path.open(newline="", encoding="utf-8-sig")
+
+
+def _table_reader(handle, delimiter=","):
+    """Rows by column name, names freed of the padding and quotes spreadsheets add."""
+    reader = csv.DictReader(handle, delimiter=delimiter)
+    reader.fieldnames = [name.strip().strip('"') for name in reader.fieldnames or ()]
+    return reader
 
 
 def _meter2800_table(root, split, classes):
