@@ -59,7 +59,8 @@ def main(argv=None):
 
     predictor = cli.load_checked_predictor(args.checkpoint)
     prior = cli.checked_prior(args.prior, predictor)
-    records = predict(inputs.entries, predictor, **cli.worker_options(args), prior=prior)
+    records = predict(inputs.entries, predictor, **cli.worker_options(args), prior=prior,
+                      causes=inputs.causes)
     if args.out is not None:
         write_records(records, args.out, predictor, prior)
     print_report(records, predictor, prior, args)

@@ -139,6 +139,23 @@ def test_manifest_with_meters_reports_agreement(predict_script, tmp_path, capsys
     assert "agrees with the given meter on 1 of 2 files (50%)" in capsys.readouterr().out
 
 
+def test_manifest_row_with_a_bad_label_gets_its_row_and_cause(predict_script, tmp_path,
+                                                              capsys):
+    for name in ("a.wav", "b.wav", "c.wav"):
+        write(tmp_path / name, 4.2)
+    manifest = tmp_path / "songs.csv"
+    manifest.write_text("path,meter,split\na.wav,4,\nb.wav,four,\nc.wav,4,someday\n")
+    out = tmp_path / "p.csv"
+    predict_script.main([str(manifest), "--out", str(out)])
+    rows = read_csv(out)
+    assert [(row["path"], row["predicted"]) for row in rows] == [
+        (str(tmp_path / "a.wav"), "4"), (str(tmp_path / "b.wav"), ""),
+        (str(tmp_path / "c.wav"), "")]
+    assert rows[1]["error"] == f"{manifest}:3: meter 'four' is not a number of beats per bar"
+    assert rows[2]["error"] == f"{manifest}:4: unknown split 'someday'"
+    assert "skipped manifest rows" not in capsys.readouterr().err
+
+
 def test_one_file_shows_probabilities_and_signals(predict_script, tmp_path, capsys):
     song = write(tmp_path / "song.wav", 7.2)
     predict_script.main([str(song)])

@@ -80,6 +80,8 @@ class Dataset:
     missing_audio: list = field(default_factory=list)
     #: Rows read per source, with or without audio.
     rows_per_source: Counter = field(default_factory=Counter)
+    #: ``{where: path}`` of the problem rows that name a file (predict gives each a row).
+    problem_paths: dict = field(default_factory=dict)
 
     def extend(self, other):
         self.entries = sorted(self.entries + other.entries)
@@ -317,9 +319,11 @@ def _add(dataset, where, path, meter_text, split, song_id, source=None, alt_text
         alt_meter = parse_alt_meter(alt_text)
     except ValueError as error:
         dataset.problems.append((where, str(error)))
+        dataset.problem_paths[where] = Path(path)
         return
     if split not in SPLITS:
         dataset.problems.append((where, f"unknown split {split!r}"))
+        dataset.problem_paths[where] = Path(path)
         return
     if seen is not None:
         if Path(path) in seen:
