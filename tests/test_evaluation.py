@@ -87,6 +87,20 @@ def test_eval_refuses_an_arbiter_trained_on_other_signal_code(tmp_path, monkeypa
         check_versions(predictor)
 
 
+def test_eval_refuses_an_arbiter_reading_a_signal_that_no_longer_exists(tmp_path,
+                                                                       monkeypatch):
+    install_signal(tmp_path, monkeypatch, "fake_eval")
+    monkeypatch.setattr(registry, "SIGNALS", ("fake_eval",))
+    from tests.test_arbiter import synthetic_table
+    from meterlab import arbiter
+    table = synthetic_table(n_per_class=4, signals=("fake_eval", "retired"))
+    checkpoint = arbiter.train(table, arbiter.ArbiterSettings({}, epochs=3))
+    predictor = Arbiter(checkpoint, path=tmp_path / "arbiter.pt")
+    with pytest.raises(CheckpointError, match=f"{tmp_path / 'arbiter.pt'}: this arbiter reads "
+                                              r"signal\(s\) that no longer exist \(retired;"):
+        check_versions(predictor)
+
+
 def test_alt_meter_accuracy_is_reported_beside_the_strict_one():
     probabilities = np.array([[0.1, 0.2, 0.7], [0.8, 0.1, 0.1], [0.1, 0.6, 0.3],
                               [np.nan] * 3])

@@ -4,6 +4,7 @@ import json
 
 import pytest
 import soundfile as sf
+import torch
 
 from meterlab import evaluation, priors
 from meterlab.corpus.bad_files import BAD_FILES as BAD, write_bad_files
@@ -154,6 +155,16 @@ def test_manifest_row_with_a_bad_label_gets_its_row_and_cause(predict_script, tm
     assert rows[1]["error"] == f"{manifest}:3: meter 'four' is not a number of beats per bar"
     assert rows[2]["error"] == f"{manifest}:4: unknown split 'someday'"
     assert "skipped manifest rows" not in capsys.readouterr().err
+
+
+def test_another_models_checkpoint_is_refused_naming_the_file(predict_script, tmp_path):
+    song = write(tmp_path / "song.wav", 4.2)
+    onset_mlp = tmp_path / "onset_mlp.pt"
+    torch.save({"format": 1, "classes": [3, 4], "n_features": 2, "full": {}, "folds": [],
+                "fold_of": {}}, onset_mlp)
+    with pytest.raises(SystemExit, match=f"error: {onset_mlp}: not an arbiter checkpoint "
+                                         r"\(no signals, versions, standardiser"):
+        predict_script.main([str(song), "--checkpoint", str(onset_mlp)])
 
 
 def test_one_file_shows_probabilities_and_signals(predict_script, tmp_path, capsys):

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config, metrics, priors, reference
+from . import signals as registry
 from .arbiter import Arbiter, VoteArbiter
 from .cache import producer_version
 from .extract import score_table
@@ -31,7 +32,14 @@ def current_versions(signals):
 
 
 def check_versions(predictor):
-    """Refuse an arbiter whose signals changed since it was trained (scores would differ)."""
+    """Refuse an arbiter whose signals are gone or changed since it was trained (scores
+    would differ)."""
+    gone = [name for name in predictor.signals if name not in registry.SIGNALS]
+    if gone:
+        raise CheckpointError(
+            f"{predictor.path}: this arbiter reads signal(s) that no longer exist "
+            f"({', '.join(gone)}; known: {', '.join(registry.SIGNALS)}); re-run "
+            "`make extract grid` (or `make all`)")
     mismatches = predictor.version_mismatches(current_versions(predictor.signals))
     if mismatches:
         names = ", ".join(sorted(mismatches))
