@@ -70,6 +70,8 @@ def print_report(run):
     for record in run["files"]:
         if record["error"]:
             print(f"failed: {record['error']}", file=sys.stderr)
+        if record["reference_error"]:
+            print(f"failed: {record['reference_error']}", file=sys.stderr)
 
 
 def print_comparison(comparison, baseline):

@@ -1,8 +1,10 @@
 """Metrics, eval runs, the baseline rule, and eval's refusal of a stale arbiter."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from meterlab import metrics, runs
+from meterlab import config, metrics, reference, runs
 from meterlab import signals as registry
 from meterlab.arbiter import Arbiter, VoteArbiter
 from meterlab.datasets import Entry
@@ -73,6 +75,32 @@ def test_eval_lists_bad_files_and_keeps_them_in_the_denominator(tmp_path, monkey
     assert run["metrics"]["n"] == 2 and run["metrics"]["failed"] == 1
     failed = [record for record in run["files"] if record["error"]]
     assert len(failed) == 1 and "empty.wav" in failed[0]["error"] and "empty" in failed[0]["error"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_odd_error_in_the_reference_is_one_failed_file_not_the_end_of_eval(
+        tmp_path, monkeypatch, write_audio, workers):
+    install_signal(tmp_path, monkeypatch, "fake_eval")
+    monkeypatch.setattr(registry, "SIGNALS", ("fake_eval",))
+    good = write_audio("good.wav", click_track())
+    odd = write_audio("odd.wav", click_track(bpm=100))
+
+    def compute(analysis):
+        if analysis.path.name == "odd.wav":
+            raise RuntimeError("activations of a strange shape")
+        return {"log_probs": np.arange(len(config.CANDIDATE_METERS), dtype=np.float64)}
+
+    monkeypatch.setattr(reference, "compute", compute)
+    entries = [Entry(good, 4, "test", "good"), Entry(odd, 3, "test", "odd")]
+    run = evaluate(entries, VoteArbiter(("fake_eval",), (3, 4)), workers=workers,
+                   progress=False, cache_root=tmp_path / "cache")
+    by_name = {Path(record["path"]).name: record for record in run["files"]}
+    assert by_name["good.wav"]["reference"] == 4 and by_name["good.wav"]["reference_error"] is None
+    assert by_name["odd.wav"]["reference"] is None
+    assert by_name["odd.wav"]["reference_error"] == (
+        f"{odd}: madmom DBN reference failed: RuntimeError: activations of a strange shape")
+    assert run["reference"]["n"] == 2 and run["reference"]["failed"] == 1
+    assert run["metrics"]["n"] == 2 and run["metrics"]["failed"] == 0
 
 
 def test_eval_refuses_an_arbiter_trained_on_other_signal_code(tmp_path, monkeypatch):

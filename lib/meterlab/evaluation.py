@@ -79,8 +79,8 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
 
     probabilities = under(prior)
     uniform = under(priors.parse_prior(priors.UNIFORM))
-    answers = reference_answers(entries, predictor.classes, classes, workers, cache_root,
-                                progress)
+    answers, reference_failures = reference_answers(entries, predictor.classes, classes,
+                                                    workers, cache_root, progress)
     errors = dict(extraction.problems)
     files = []
     for i, entry in enumerate(entries):
@@ -94,6 +94,7 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
             else classes[int(np.argmax(answers[i]))],
             "probabilities": dict(zip(classes, probabilities[i].tolist())) if analysed else None,
             "error": errors.get(str(entry.path)),
+            "reference_error": reference_failures.get(str(entry.path)),
         })
     truth = [entry.meter for entry in entries]
     alternatives = [entry.alt_meter for entry in entries]
@@ -131,13 +132,15 @@ def class_probabilities(scored, predictor, prior, classes):
 def reference_answers(entries, reference_classes, classes, workers=1,
                       cache_root=config.CACHE_DIR, progress=True):
     """(entries, classes) scores whose argmax is madmom's tracker's answer with
-    ``beats_per_bar=reference_classes`` (other classes -inf; NaN rows: no answer)."""
+    ``beats_per_bar=reference_classes`` (other classes -inf; NaN rows: no answer), and
+    ``{path: cause}`` of the files it failed on."""
+    table, failures = reference.log_probs([entry.path for entry in entries], workers,
+                                          cache_root, progress)
     answers = np.full((len(entries), len(classes)), -np.inf)
     answers[:, [classes.index(meter) for meter in reference_classes]] = reference.answers(
-        reference.log_probs([entry.path for entry in entries], workers, cache_root, progress),
-        reference_classes)
+        table, reference_classes)
     answers[np.isnan(answers).any(axis=1)] = np.nan
-    return answers
+    return answers, failures
 
 
 def signal_votes(table, index, classes):
