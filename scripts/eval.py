@@ -19,6 +19,7 @@ from meterlab.evaluation import evaluate
 DEFAULT_LIMIT = 20
 
 
+@cli.exits_on_storage_error
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

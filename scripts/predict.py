@@ -25,6 +25,7 @@ from meterlab.prediction import (agreement, check_output_path, collect_inputs,
 DEFAULT_SHOW = 20
 
 
+@cli.exits_on_storage_error
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, epilog=f"Audio {formats.describe()}.",

@@ -18,6 +18,7 @@ from meterlab.extract import score_table
 from meterlab.signals import parse_signal_list
 
 
+@cli.exits_on_storage_error
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -1,4 +1,5 @@
 """The cache and warm: invalidation, atomic writes, bad files, resumption after a kill."""
+import errno
 import multiprocessing
 import os
 import signal
@@ -8,13 +9,14 @@ import time
 import numpy as np
 import pytest
 
+from meterlab import atomic, config
 from meterlab import cache as cache_module
 from meterlab import signals as registry
 from meterlab.cache import Cache, producer_version
 from meterlab.engine import analyse_file
 from meterlab.warm import cache_totals, signal_table, warm
 from meterlab.datasets import Entry
-from tests.conftest import click_track, install_signal
+from tests.conftest import click_track, install_signal, load_script
 
 @pytest.fixture
 def fake_signals(tmp_path, monkeypatch):
@@ -105,6 +107,34 @@ def test_bad_file_among_good_ones(tmp_path, fake_signals, audio_files):
     assert rows["fake_a"][1:5] == [2, 0, 0, 0]
     errors = (tmp_path / "cache" / "errors.json").read_text()
     assert "corrupt.wav" in errors
+
+
+def _fails_with(code):
+    def fail(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    return fail
+
+
+@pytest.mark.parametrize("code, workers", [(errno.ENOSPC, 2), (errno.EROFS, 1)])
+def test_full_disk_or_read_only_data_folder_stops_warm_naming_the_cause(
+        tmp_path, monkeypatch, capsys, fake_signals, write_audio, code, workers):
+    songs = [write_audio(f"song{i}.wav", click_track(duration=4.0, bpm=93 + i))
+             for i in range(3)]
+    manifest = tmp_path / "songs.csv"
+    manifest.write_text("path,meter\n" + "".join(f"{song.name},4\n" for song in songs))
+    if code == errno.ENOSPC:               # the disk fills as an entry is flushed
+        monkeypatch.setattr(atomic.os, "fsync", _fails_with(code))
+    else:                                  # nothing can be created in the data folder
+        monkeypatch.setattr(atomic.tempfile, "mkstemp", _fails_with(code))
+    script = load_script("scripts/setup/warm.py")
+    with pytest.raises(SystemExit) as stopped:
+        script.main(["--dataset", "manifest", "--data-dir", str(manifest), "--split", "all",
+                     "-w", str(workers)])
+    message = str(stopped.value.code)
+    assert message.startswith(f"error: {config.CACHE_DIR}/")
+    assert message.endswith(f": cannot write the cache ({os.strerror(code)})")
+    assert "song" not in message and "song" not in capsys.readouterr().err
 
 
 def _warm_in_own_process_group(entries, signals, cache_root):

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from . import config
 from .analysis import FileAnalysis, Unavailable
 from .audio import AudioError
-from .cache import Cache
+from .cache import Cache, StorageError
 from .pool import ordered_map
 from .signals import SIGNALS, signal_module
 
@@ -63,7 +63,7 @@ def analyse_file(path, signals=SIGNALS, cache_root=config.CACHE_DIR):
                 result.scores[name] = value["scores"]
             except Unavailable as reason:
                 result.unavailable[name] = str(reason)
-            except AudioError:
+            except (AudioError, StorageError):
                 raise
             except Exception as error:  # a signal's bug must not stop the others
                 result.failed[name] = f"{type(error).__name__}: {error}"

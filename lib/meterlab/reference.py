@@ -20,7 +20,7 @@ import numpy as np
 from . import compat, config
 from .analysis import FileAnalysis, Unavailable
 from .audio import AudioError
-from .cache import Cache
+from .cache import Cache, StorageError
 from .engine import map_files
 from .meter_decoding import viterbi_log_probs
 
@@ -60,6 +60,8 @@ def _file_log_probs(job):
                                                              CACHE_NAME, compute)
     except (AudioError, Unavailable):
         return None, None
+    except StorageError:
+        raise
     except Exception as error:  # one odd file must not lose the whole evaluation
         return None, f"{path}: {LABEL} failed: {type(error).__name__}: {error}"
     return value["log_probs"], None
