@@ -27,7 +27,8 @@ def main(argv=None):
         paths |= source_files(signals.signal_module(name).__name__)
     files = sorted(path.relative_to(config.REPO_ROOT).as_posix() for path in paths)
     if args.rule:
-        print(f"{args.rule}: {' '.join(files)}")
+        target = args.rule.replace(" ", "\\ ")   # Make splits words on spaces
+        print(f"{target}: {' '.join(files)}")
         print("".join(f"\n{path}:" for path in files).lstrip("\n"))
     else:
         print("\n".join(files))
