@@ -19,8 +19,9 @@ from tabulate import tabulate
 from meterlab import cli, formats
 from meterlab.datasets import DatasetError
 from meterlab.prediction import (agreement, check_output_path, collect_inputs,
-                                 describe_predictor, display_header, display_rows, predict,
-                                 summary_rows, unavailable_signals, write_records)
+                                 describe_predictor, display_header, display_rows,
+                                 format_seconds, predict, summary_rows, unavailable_signals,
+                                 write_records)
 
 DEFAULT_SHOW = 20
 
@@ -95,7 +96,7 @@ def print_report(records, predictor, prior, args):
 
 def print_one(answer, predictor):
     print(f"{answer['path']}: {answer['predicted']} beats per bar "
-          f"(confidence {answer['confidence']:.0%})")
+          f"(confidence {answer['confidence']:.0%}; {format_seconds(answer['seconds'])})")
     print(tabulate([[meter, f"{p:.1%}"] for meter, p in answer["probabilities"].items()],
                    headers=["meter", "probability"]))
     print()

@@ -4,6 +4,7 @@ Results come back in the order of the input files whatever the worker timing, so
 split, dataset and table built from them is deterministic.
 """
 import os
+import time
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ class FileResult:
     #: Producer name -> seconds computing it (absent when it came from the cache).
     timings: dict = field(default_factory=dict)
     cache_stats: Counter = field(default_factory=Counter)
+    #: Wall seconds the file took, cache look-ups and decoding included.
+    seconds: float = None
 
 
 def _validated_scores(module):
@@ -52,6 +55,7 @@ def _validated_scores(module):
 
 def analyse_file(path, signals=SIGNALS, cache_root=config.CACHE_DIR):
     """Run ``signals`` on one file; never raises for a bad file or a failing signal."""
+    start = time.perf_counter()
     result = FileResult(path=str(path))
     cache = Cache(cache_root)
     try:
@@ -71,6 +75,7 @@ def analyse_file(path, signals=SIGNALS, cache_root=config.CACHE_DIR):
     except AudioError as error:
         result.error = str(error)
     result.cache_stats = cache.stats
+    result.seconds = time.perf_counter() - start
     return result
 
 

@@ -108,11 +108,12 @@ def predict(entries, predictor, workers=1, cache_root=config.CACHE_DIR, progress
 def record(entry, result, probabilities, predictor, cause=None):
     """One file's answer: ``predicted``, ``confidence`` (the top probability),
     ``probabilities``, ``signals`` (each signal's top meter among the predictor's
-    classes, ``None`` where it had no answer), ``signal_notes`` and ``error``
-    (``cause`` when the file was not analysed for it)."""
+    classes, ``None`` where it had no answer), ``signal_notes``, ``error`` (``cause``
+    when the file was not analysed for it) and ``seconds`` (how long the file took)."""
     answer = {"path": str(entry.path), "source": entry.source, "meter": entry.meter,
               "predicted": None, "confidence": None, "probabilities": {}, "signals": {},
-              "signal_notes": {}, "error": None}
+              "signal_notes": {}, "error": None,
+              "seconds": result.seconds if result is not None else None}
     if cause:
         answer["error"] = cause
         return answer
@@ -181,7 +182,7 @@ def csv_header(records, predictor):
     return (["path"] + (["source"] if _with_source(records) else [])
             + (["meter"] if _labelled(records) else []) + ["predicted", "confidence"]
             + [f"p_{meter}" for meter in predictor.classes]
-            + [f"top_{name}" for name in predictor.signals] + ["error"])
+            + [f"top_{name}" for name in predictor.signals] + ["seconds", "error"])
 
 
 def csv_row(answer, records, predictor):
@@ -193,7 +194,7 @@ def csv_row(answer, records, predictor):
             + [cell(answer["predicted"]), cell(answer["confidence"], "{:.4f}")]
             + [cell(answer["probabilities"].get(meter), "{:.4f}") for meter in predictor.classes]
             + [cell(answer["signals"].get(name)) for name in predictor.signals]
-            + [cell(answer["error"])])
+            + [cell(answer["seconds"], "{:.2f}"), cell(answer["error"])])
 
 
 def describe_predictor(predictor):
@@ -227,12 +228,23 @@ def display_rows(records, classes, limit):
                          else "" for meter in classes]
         rows.append([answer["path"], answer["predicted"] or "-",
                      "" if answer["confidence"] is None else f"{answer['confidence']:.0%}",
-                     *probabilities, answer["error"] or ""])
+                     *probabilities, format_seconds(answer["seconds"]), answer["error"] or ""])
     return rows
 
 
 def display_header(classes):
-    return ["file", "meter", "confidence", *[f"p({meter})" for meter in classes], "error"]
+    return ["file", "meter", "confidence", *[f"p({meter})" for meter in classes], "time",
+            "error"]
+
+
+def format_seconds(seconds):
+    """How long a file took, for the terminal: ``0.4 s``, ``12 min 5 s``; ``""`` if unknown."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"
 
 
 def unavailable_signals(records):
