@@ -87,13 +87,30 @@ def test_crash_during_write_leaves_no_entry(tmp_path, monkeypatch):
     assert list(tmp_path.rglob("*")) == [tmp_path / "producer", tmp_path / "producer" / "ab"]
 
 
-def test_truncated_entry_is_recomputed_not_trusted(tmp_path):
-    cache = Cache(tmp_path)
-    cache.put("producer", "v1", "abcdef", {"scores": np.arange(3.0)})
-    path = cache.path("producer", "abcdef")
-    path.write_bytes(path.read_bytes()[:40])
-    assert cache.get("producer", "v1", "abcdef") is None
-    assert cache.stats["unreadable"] == 1
+#: Where an entry is cut: nothing left, inside the zip header, the arrays, the metadata,
+#: the central directory, and its very last byte.
+TRUNCATIONS = (0, 1, 40, 0.25, 0.5, 0.75, -60, -22, -1)
+
+
+def _cut(path, at):
+    data = path.read_bytes()
+    keep = int(len(data) * at) if isinstance(at, float) else at % len(data) if at else 0
+    path.write_bytes(data[:keep])
+
+
+@pytest.mark.parametrize("at", TRUNCATIONS)
+def test_truncated_entry_is_recomputed_not_trusted(tmp_path, fake_signals, audio_files, at):
+    cache_root = tmp_path / "cache"
+    first = analyse_file(audio_files[0], fake_signals, cache_root)
+    entry = Cache(cache_root).path("signal-fake_a", Cache(cache_root).audio_key(audio_files[0]))
+    _cut(entry, at)
+    again = analyse_file(audio_files[0], fake_signals, cache_root)
+    assert _computed(again) == ["fake_a"]                     # fake_b came from the cache
+    assert again.cache_stats["unreadable"] == 1 and again.cache_stats["hit"] >= 1
+    for name in fake_signals:
+        np.testing.assert_array_equal(again.scores[name], first.scores[name])
+    third = analyse_file(audio_files[0], fake_signals, cache_root)
+    assert _computed(third) == [] and third.cache_stats["unreadable"] == 0
 
 
 def test_bad_file_among_good_ones(tmp_path, fake_signals, audio_files):
