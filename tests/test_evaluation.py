@@ -4,11 +4,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from meterlab import config, metrics, reference, runs
+from meterlab import cli, config, metrics, reference, runs
 from meterlab import signals as registry
 from meterlab.arbiter import Arbiter, VoteArbiter
 from meterlab.datasets import Entry
-from meterlab.evaluation import check_versions, evaluate
+from meterlab.evaluation import check_versions, current_versions, evaluate
 from meterlab.mlp import CheckpointError
 from tests.conftest import click_track, install_signal
 
@@ -103,16 +103,22 @@ def test_an_odd_error_in_the_reference_is_one_failed_file_not_the_end_of_eval(
     assert run["metrics"]["n"] == 2 and run["metrics"]["failed"] == 0
 
 
-def test_eval_refuses_an_arbiter_trained_on_other_signal_code(tmp_path, monkeypatch):
+def test_eval_accepts_an_arbiter_of_the_current_signal_code_and_refuses_it_after_a_change(
+        tmp_path, monkeypatch):
     install_signal(tmp_path, monkeypatch, "fake_eval")
     monkeypatch.setattr(registry, "SIGNALS", ("fake_eval",))
     from tests.test_arbiter import synthetic_table
     from meterlab import arbiter
     table = synthetic_table(n_per_class=4, signals=("fake_eval",))
-    checkpoint = arbiter.train(table, arbiter.ArbiterSettings({}, epochs=3))
-    predictor = Arbiter(checkpoint, path=tmp_path / "arbiter.pt")
-    with pytest.raises(CheckpointError, match="fake_eval"):
-        check_versions(predictor)
+    table.versions = current_versions(("fake_eval",))       # as extract records them
+    path = tmp_path / "arbiter.pt"
+    arbiter.save(arbiter.train(table, arbiter.ArbiterSettings({}, epochs=3)), path)
+    accepted = cli.load_checked_predictor(path)
+    assert accepted.signals == ("fake_eval",) and accepted.path == path
+    install_signal(tmp_path, monkeypatch, "fake_eval", factor=2.0)   # its code is edited
+    with pytest.raises(SystemExit, match=f"{path}: signal code or models changed since this "
+                                         r"arbiter was trained \(fake_eval\)"):
+        cli.load_checked_predictor(path)
 
 
 def test_eval_refuses_an_arbiter_reading_a_signal_that_no_longer_exists(tmp_path,
