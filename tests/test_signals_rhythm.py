@@ -103,9 +103,46 @@ def test_bar_tracking_declines_unreliable_beats(times, support, reason):
         bar_tracking.check_beats(times, support)
 
 
-def test_bar_tracking_accepts_steady_supported_beats():
-    times = np.arange(20) * 0.5 + np.random.default_rng(0).normal(0, 0.01, 20)
-    bar_tracking.check_beats(times, support=0.5)
+def _alternating(cv, n=40, interval=0.5):
+    """Beat times whose intervals alternate ``interval * (1 -+ cv)``: exactly that CV."""
+    return np.concatenate(([0.0], np.cumsum(interval * (1 + cv * np.resize([-1, 1], n - 1)))))
+
+
+class _Analysis(dict):
+    """Shared analyses as a dict, and the audio a signal would read."""
+
+    def audio(self, sample_rate):
+        return np.zeros(int(25 * sample_rate), dtype=np.float32)
+
+
+def test_bar_tracking_scores_steady_supported_beats(monkeypatch):
+    """Beats as steady and as weakly supported as the least steady (interval CV 0.035)
+    and least supported (activation 0.27) of the corpus's training clips are scored."""
+    fps = 100
+    times = _alternating(0.035)
+    activations = np.zeros((2500, 2))
+    activations[np.round(times * fps).astype(int), 0] = 0.27
+    analysis = _Analysis(beats={"times": times},
+                         madmom_activations={"activations": activations, "fps": fps})
+    monkeypatch.setattr(bar_tracking, "downbeat_probabilities",
+                        lambda y, beat_times: np.resize([0.9, 0.1, 0.1], len(beat_times) - 1))
+    scores = bar_tracking.scores(analysis)
+    assert scores.shape == (len(config.CANDIDATE_METERS),)
+    assert config.CANDIDATE_METERS[int(np.argmax(scores))] == 3 and scores.max() == 1.0
+
+
+@pytest.mark.parametrize("cv, support, accepted", [
+    (bar_tracking.MAX_INTERVAL_CV - 0.01, bar_tracking.MIN_BEAT_ACTIVATION, True),
+    (bar_tracking.MAX_INTERVAL_CV + 0.01, 0.8, False),
+    (0.0, bar_tracking.MIN_BEAT_ACTIVATION - 0.01, False),
+])
+def test_bar_tracking_beat_limits(cv, support, accepted):
+    times = _alternating(cv)
+    if accepted:
+        assert bar_tracking.check_beats(times, support) is None
+    else:
+        with pytest.raises(Unavailable):
+            bar_tracking.check_beats(times, support)
 
 
 def test_beat_support_reads_activation_at_the_beats():
