@@ -1,4 +1,6 @@
 """The rhythm signals (bar_tracking, autocorr, hcdf) on audio whose meter is known."""
+import tracemalloc
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -201,3 +203,27 @@ def test_hcdf_change_peaks_where_chord_changes():
     chroma[[5, 9, 0], 100:] = 1.0   # F major
     change = hcdf.harmonic_change(chroma, smoothing_frames=0.05 * fps)
     assert abs(int(np.argmax(change)) - 100) <= 1
+
+
+def _flux_peak_bytes(y, hop):
+    """Bytes numpy allocated at the peak of the low-band flux of ``y``, beyond ``y``."""
+    tracemalloc.start()
+    try:
+        autocorr.low_band_flux(y, config.SAMPLE_RATE, hop)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_low_band_flux_of_a_long_file_is_windowed_seamlessly_in_flat_memory():
+    """Low-band flux of 5 minutes, window by window, as of the whole file at once; its
+    memory is the same for 2.5 and 5 minutes (the whole spectrum of an hour is 2 GB)."""
+    hop = 512
+    y = click_track(duration=300.0, sample_rate=config.SAMPLE_RATE, bpm=97.0)
+    y += 0.01 * np.random.default_rng(0).standard_normal(len(y)).astype(np.float32)
+    whole = autocorr._low_band_flux(y, config.SAMPLE_RATE, hop)
+    windowed = autocorr.low_band_flux(y, config.SAMPLE_RATE, hop)
+    assert windowed.shape == whole.shape
+    np.testing.assert_allclose(windowed, whole, rtol=1e-4, atol=1e-3 * whole.max())
+    half, full = _flux_peak_bytes(y[:len(y) // 2], hop), _flux_peak_bytes(y, hop)
+    assert full < 1.25 * half
