@@ -20,8 +20,15 @@ FILE ?=
 OUT ?=
 CLASSES ?=
 
+# Paths may hold spaces (a clone under "My Projects", METERLAB_DATA="/tmp/my data"): Make
+# splits words on them, so a path is escaped where it names a target or prerequisite
+# ($(call escaped,PATH)) and double-quoted in recipes; $(abspath) would split it.
+empty :=
+space := $(empty) $(empty)
+escaped = $(subst $(space),\$(space),$(1))
+
 # Everything generated lives under DATA (METERLAB_DATA moves it; the scripts read the same).
-DATA := $(abspath $(or $(METERLAB_DATA),data))
+DATA := $(if $(filter /%,$(firstword $(METERLAB_DATA))),$(METERLAB_DATA),$(CURDIR)/$(or $(METERLAB_DATA),data))
 export METERLAB_DATA := $(DATA)
 CORPUS_ARGS ?=
 SCORES_ARGS ?=
@@ -41,18 +48,21 @@ CORPUS_MANIFEST := $(DATA)/corpus/manifest.csv
 SCORES_MANIFEST := $(DATA)/scores/manifest.csv
 ifeq ($(DATASET),corpus)
   DATASET_ARGS := --dataset corpus
-  DATASET_INPUT := $(CORPUS_MANIFEST) $(SCORES_MANIFEST)
+  DATASET_INPUT := $(call escaped,$(CORPUS_MANIFEST)) $(call escaped,$(SCORES_MANIFEST))
 else ifeq ($(DATASET),scores)
   DATASET_ARGS := --dataset scores
-  DATASET_INPUT := $(SCORES_MANIFEST)
+  DATASET_INPUT := $(call escaped,$(SCORES_MANIFEST))
 else ifeq ($(DATASET),meter2800)
-  DATASET_ARGS := --dataset meter2800 --data-dir $(DATA_DIR)
+  DATASET_ARGS := --dataset meter2800 --data-dir "$(DATA_DIR)"
   # The tables in either published form; without them, a target that says what is missing.
-  METER2800_TABLES := $(wildcard $(addprefix $(DATA_DIR)/data_*_classes.,tab csv))
+  METER2800_NAMES := $(foreach split,train val test,$(foreach n,2 4,$(foreach form,tab csv,\
+    data_$(split)_$(n)_classes.$(form))))
+  METER2800_TABLES := $(foreach name,$(METER2800_NAMES),\
+    $(if $(wildcard $(call escaped,$(DATA_DIR)/$(name))),$(call escaped,$(DATA_DIR)/$(name))))
   DATASET_INPUT := $(if $(DATA_DIR),$(or $(METER2800_TABLES),meter2800-tables-missing),meter2800-data-dir-missing)
 else ifeq ($(DATASET),manifest)
-  DATASET_ARGS := --dataset manifest --data-dir $(MANIFEST)
-  DATASET_INPUT := $(MANIFEST)
+  DATASET_ARGS := --dataset manifest --data-dir "$(MANIFEST)"
+  DATASET_INPUT := $(call escaped,$(MANIFEST))
 else
   $(error DATASET must be corpus, scores, meter2800 or manifest)
 endif
@@ -80,7 +90,7 @@ EVAL_SOURCES := scripts/eval.py lib/meterlab/learn/priors.py $(addprefix lib/met
 	results bench all clean meter2800-data-dir-missing meter2800-tables-missing
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 	@echo "  variables: DATASET=corpus|scores|meter2800|manifest DATA_DIR=... MANIFEST=... CLASSES=3,4"
 	@echo "             WORKERS=$(WORKERS) SAVE=1 FILE=... OUT=... METERLAB_DATA=... CORPUS_ARGS=... GRID_ARGS=..."
 	@echo "             SCHEDULER=tcp://host:8786|local:N (per-file steps on Dask, instead of WORKERS)"
@@ -100,59 +110,62 @@ $(INSTALLED): requirements.txt requirements-nodeps.txt
 test: $(INSTALLED) ## run the test suite (the command CI runs)
 	$(PYTHON) -m pytest -q
 
-data: $(CORPUS_MANIFEST) $(SCORES_MANIFEST) ## build the embedded corpus and real-score dataset (no download)
+data: $(call escaped,$(CORPUS_MANIFEST)) $(call escaped,$(SCORES_MANIFEST)) ## build the embedded corpus and real-score dataset (no download)
 
-$(CORPUS_MANIFEST): $(INSTALLED) scripts/setup/make_corpus.py $(wildcard lib/meterlab/data/build/corpus/*.py) \
-		lib/meterlab/data/build/render.py
+$(call escaped,$(CORPUS_MANIFEST)): $(INSTALLED) scripts/setup/make_corpus.py \
+		$(wildcard lib/meterlab/data/build/corpus/*.py) lib/meterlab/data/build/render.py
 	$(PYTHON) scripts/setup/make_corpus.py $(PARALLEL_ARGS) $(CORPUS_ARGS)
 
-$(SCORES_MANIFEST): $(INSTALLED) scripts/setup/make_scores.py $(wildcard lib/meterlab/data/build/scores/*.py) \
+$(call escaped,$(SCORES_MANIFEST)): $(INSTALLED) scripts/setup/make_scores.py \
+		$(wildcard lib/meterlab/data/build/scores/*.py) \
 		$(addprefix lib/meterlab/data/build/,performance.py render.py)
 	$(PYTHON) scripts/setup/make_scores.py $(PARALLEL_ARGS) $(SCORES_ARGS)
 
-corpus-preview: $(CORPUS_MANIFEST) ## plot one clip per class with its beats: data/corpus/preview.png
-	$(PYTHON) scripts/setup/make_corpus.py --preview $(DATA)/corpus/preview.png
+corpus-preview: $(call escaped,$(CORPUS_MANIFEST)) ## plot one clip per class with its beats: data/corpus/preview.png
+	$(PYTHON) scripts/setup/make_corpus.py --preview "$(DATA)/corpus/preview.png"
 
 meter2800-data-dir-missing:
 	@echo "error: DATASET=meter2800 needs DATA_DIR=/path/to/METER2800, the folder holding data_{train,val,test}_4_classes.tab and the audio" >&2; exit 2
 
 meter2800-tables-missing:
-	@echo "error: DATA_DIR=$(DATA_DIR) $(if $(wildcard $(DATA_DIR)/.),has no METER2800 tables,is not a folder): expected data_{train,val,test}_4_classes.tab (or .csv) in it" >&2; exit 2
+	@echo "error: DATA_DIR=$(DATA_DIR) $(if $(wildcard $(call escaped,$(DATA_DIR))/.),has no METER2800 tables,is not a folder): expected data_{train,val,test}_4_classes.tab (or .csv) in it" >&2; exit 2
 
 # Rewritten, while the Makefile is read, only when the dataset variables change: switching
 # datasets re-runs the chain, and `make -q` still answers whether anything is pending.
 DATASET_LINE := $(DATASET) $(DATA_DIR) $(MANIFEST) $(CLASSES)
-$(shell mkdir -p $(STAMPS) && echo "$(DATASET_LINE)" | cmp -s - $(DATASET_TAG) || \
-	echo "$(DATASET_LINE)" > $(DATASET_TAG))
+$(shell mkdir -p "$(STAMPS)" && echo "$(DATASET_LINE)" | cmp -s - "$(DATASET_TAG)" || \
+	echo "$(DATASET_LINE)" > "$(DATASET_TAG)")
 
-warm: $(WARM_STAMP) ## fill the signal caches for the tuning and test splits
+warm: $(call escaped,$(WARM_STAMP)) ## fill the signal caches for the tuning and test splits
 
--include $(WARM_DEPS)
+-include $(call escaped,$(WARM_DEPS))
 
-$(WARM_STAMP): $(INSTALLED) $(DATASET_INPUT) $(DATASET_TAG) scripts/setup/warm.py \
-		scripts/setup/version_sources.py
-	$(PYTHON) scripts/setup/version_sources.py --rule $@ > $(WARM_DEPS).tmp
-	mv $(WARM_DEPS).tmp $(WARM_DEPS)
+$(call escaped,$(WARM_STAMP)): $(INSTALLED) $(DATASET_INPUT) $(call escaped,$(DATASET_TAG)) \
+		scripts/setup/warm.py scripts/setup/version_sources.py
+	$(PYTHON) scripts/setup/version_sources.py --rule "$@" > "$(WARM_DEPS).tmp"
+	mv "$(WARM_DEPS).tmp" "$(WARM_DEPS)"
 	$(PYTHON) scripts/setup/warm.py $(DATASET_ARGS) --split all --extra-data $(PARALLEL_ARGS)
-	touch $@
+	touch "$@"
 
-onset-mlp: $(ONSET_MLP) ## train the onset MLP signal's model (tuning split, cached analyses)
+onset-mlp: $(call escaped,$(ONSET_MLP)) ## train the onset MLP signal's model (tuning split, cached analyses)
 
-$(ONSET_MLP): $(WARM_STAMP) $(addprefix lib/meterlab/learn/,onset_mlp.py onset_training.py mlp.py) \
+$(call escaped,$(ONSET_MLP)): $(call escaped,$(WARM_STAMP)) \
+		$(addprefix lib/meterlab/learn/,onset_mlp.py onset_training.py mlp.py) \
 		scripts/training/train_onset_mlp.py
 	$(PYTHON) scripts/training/train_onset_mlp.py $(DATASET_ARGS) --extra-data $(PARALLEL_ARGS)
 
-extract: $(ARBITER_DATA) ## write every signal's scores on the tuning split to data/arbiter_dataset/
+extract: $(call escaped,$(ARBITER_DATA)) ## write every signal's scores on the tuning split to data/arbiter_dataset/
 
-$(ARBITER_DATA): $(WARM_STAMP) $(ONSET_MLP) lib/meterlab/learn/extract.py scripts/training/train_arbiter.py
+$(call escaped,$(ARBITER_DATA)): $(call escaped,$(WARM_STAMP)) $(call escaped,$(ONSET_MLP)) \
+		lib/meterlab/learn/extract.py scripts/training/train_arbiter.py
 	$(PYTHON) scripts/training/train_arbiter.py --extract $(DATASET_ARGS) --split tuning --extra-data $(PARALLEL_ARGS) \
 		$(EXTRACT_ARGS)
 
-grid: $(ARBITER) ## cross-validate the sharpen x boost_rare grid over song folds; refit the best -> data/meter_arbiter.pt
+grid: $(call escaped,$(ARBITER)) ## cross-validate the sharpen x boost_rare grid over song folds; refit the best -> data/meter_arbiter.pt
 
-$(ARBITER): $(ARBITER_DATA) $(ARBITER_SOURCES)
+$(call escaped,$(ARBITER)): $(call escaped,$(ARBITER_DATA)) $(ARBITER_SOURCES)
 	$(PYTHON) scripts/training/grid_arbiter.py $(PARALLEL_ARGS) $(GRID_ARGS)
-	touch $@
+	touch "$@"
 
 EVAL_COMMAND = $(PYTHON) scripts/eval.py $(DATASET_ARGS) --split test --limit 0 $(PARALLEL_ARGS) $(if $(SAVE),--save)
 # The real-score dataset's test split, whatever the chain trained on; until it is built, a
@@ -163,25 +176,26 @@ SCORES_EVAL_COMMAND = if [ -f "$(SCORES_MANIFEST)" ]; then \
 	else echo "scores dataset not built ($(SCORES_MANIFEST) missing; make data builds it):" \
 	  "only the $(DATASET) test split is reported"; fi
 
-eval: $(ARBITER) ## evaluate on the test split, then on the real-score dataset's (SAVE=1: keep each as baseline if better)
+eval: $(call escaped,$(ARBITER)) ## evaluate on the test split, then on the real-score dataset's (SAVE=1: keep each as baseline if better)
 	$(EVAL_COMMAND)
 	@$(SCORES_EVAL_COMMAND)
-	touch $(EVAL_STAMP) $(SCORES_EVAL_STAMP)
+	touch "$(EVAL_STAMP)" "$(SCORES_EVAL_STAMP)"
 
-$(EVAL_STAMP): $(ARBITER) $(WARM_STAMP) $(EVAL_SOURCES)
+$(call escaped,$(EVAL_STAMP)): $(call escaped,$(ARBITER)) $(call escaped,$(WARM_STAMP)) $(EVAL_SOURCES)
 	$(EVAL_COMMAND)
-	touch $@
+	touch "$@"
 
-$(SCORES_EVAL_STAMP): $(ARBITER) $(WARM_STAMP) $(EVAL_SOURCES) $(wildcard $(SCORES_MANIFEST))
+$(call escaped,$(SCORES_EVAL_STAMP)): $(call escaped,$(ARBITER)) $(call escaped,$(WARM_STAMP)) \
+		$(EVAL_SOURCES) $(call escaped,$(wildcard $(call escaped,$(SCORES_MANIFEST))))
 	@$(SCORES_EVAL_COMMAND)
-	touch $@
+	touch "$@"
 
-all: $(EVAL_STAMP) $(SCORES_EVAL_STAMP) ## the whole chain; a second run does nothing
+all: $(call escaped,$(EVAL_STAMP)) $(call escaped,$(SCORES_EVAL_STAMP)) ## the whole chain; a second run does nothing
 
-results: $(EVAL_STAMP) $(SCORES_EVAL_STAMP) ## write the README's results section (both datasets) from the latest test runs
+results: $(call escaped,$(EVAL_STAMP)) $(call escaped,$(SCORES_EVAL_STAMP)) ## write the README's results section (both datasets) from the latest test runs
 	$(PYTHON) scripts/report_results.py --datasets $(DATASET) scores
 
-beat-diagnostics: $(ARBITER) ## the arbiter and beat-reading signals with tracked vs annotated beats, per tracking condition (test split)
+beat-diagnostics: $(call escaped,$(ARBITER)) ## the arbiter and beat-reading signals with tracked vs annotated beats, per tracking condition (test split)
 	$(PYTHON) scripts/beat_diagnostics.py $(DATASET_ARGS) --split test $(PARALLEL_ARGS)
 
 smoke: $(INSTALLED) $(DATASET_INPUT) ## a fast end-to-end check: 3 test files, 1 worker
@@ -195,5 +209,5 @@ bench: $(INSTALLED) $(DATASET_INPUT) ## per-signal cost per file, worker speed-u
 	$(PYTHON) scripts/bench_signals.py $(DATASET_ARGS)
 
 clean: ## remove caches, datasets made here, checkpoints and runs (never your own audio)
-	rm -rf $(DATA)/corpus $(DATA)/scores $(DATA)/cache $(DATA)/arbiter_dataset $(DATA)/arbiter_grid \
-	       $(DATA)/runs $(STAMPS) $(ARBITER) $(ONSET_MLP)
+	rm -rf "$(DATA)/corpus" "$(DATA)/scores" "$(DATA)/cache" "$(DATA)/arbiter_dataset" \
+	       "$(DATA)/arbiter_grid" "$(DATA)/runs" "$(STAMPS)" "$(ARBITER)" "$(ONSET_MLP)"

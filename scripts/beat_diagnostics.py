@@ -30,6 +30,7 @@ def pair(before, after, key):
     return f"{before[key]:.1%} -> {after[key]:.1%}"
 
 
+@cli.exits_on_storage_error
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

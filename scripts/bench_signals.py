@@ -1,10 +1,10 @@
 """Cost per file of every signal and shared analysis, the engine's overhead, the
-speed-up from -w workers (default 2; on a stratified sample of the dataset), and how cost and peak
-memory grow with the input's length (inputs of 20 s, 3 min and 10 min made of the
-sample's clips end to end).
+speed-up from -w workers (default 2; on a stratified sample of the dataset), and how cost
+and peak memory grow with the input's length (inputs of 20 s, 3 min, 10 min and 60 min made
+of the sample's clips end to end).
 
     python scripts/bench_signals.py --limit 8
-    python scripts/bench_signals.py --lengths 20,180,600,3600   # add a one-hour input
+    python scripts/bench_signals.py --lengths 20,180            # a quicker length table
 """
 import argparse
 import os
@@ -13,8 +13,8 @@ import sys
 from tabulate import tabulate
 
 from meterlab import cli
-from meterlab.evaluate.bench import benchmark, length_scaling
 from meterlab.engine.registry import parse_signal_list
+from meterlab.evaluate.bench import LENGTHS_S, benchmark, length_scaling
 
 
 def main(argv=None):
@@ -23,7 +23,7 @@ def main(argv=None):
     cli.add_dataset_arguments(parser, default_split="train")
     parser.set_defaults(limit=8)
     parser.add_argument("--signals", default="", help="comma-separated subset (default: all)")
-    parser.add_argument("--lengths", default="20,180,600",
+    parser.add_argument("--lengths", default=",".join(map(str, LENGTHS_S)),
                         help="input lengths in seconds for the length table ('' to skip)")
     cli.add_worker_arguments(parser, default=2)
     args = parser.parse_args(argv)

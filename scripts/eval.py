@@ -20,6 +20,7 @@ from meterlab.evaluate.evaluation import evaluate
 DEFAULT_LIMIT = 20
 
 
+@cli.exits_on_storage_error
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -71,6 +72,8 @@ def print_report(run):
     for record in run["files"]:
         if record["error"]:
             print(f"failed: {record['error']}", file=sys.stderr)
+        if record["reference_error"]:
+            print(f"failed: {record['reference_error']}", file=sys.stderr)
 
 
 def print_comparison(comparison, baseline):

@@ -19,12 +19,14 @@ from tabulate import tabulate
 from meterlab import cli, formats
 from meterlab.data.datasets import DatasetError
 from meterlab.prediction import (agreement, check_output_path, collect_inputs,
-                                 describe_predictor, display_header, display_rows, predict,
-                                 summary_rows, unavailable_signals, write_records)
+                                 describe_predictor, display_header, display_rows,
+                                 format_seconds, predict, summary_rows, unavailable_signals,
+                                 write_records)
 
 DEFAULT_SHOW = 20
 
 
+@cli.exits_on_storage_error
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, epilog=f"Audio {formats.describe()}.",
@@ -59,7 +61,8 @@ def main(argv=None):
 
     predictor = cli.load_checked_predictor(args.checkpoint)
     prior = cli.checked_prior(args.prior, predictor)
-    records = predict(inputs.entries, predictor, **cli.worker_options(args), prior=prior)
+    records = predict(inputs.entries, predictor, **cli.worker_options(args), prior=prior,
+                      causes=inputs.causes)
     if args.out is not None:
         write_records(records, args.out, predictor, prior)
     print_report(records, predictor, prior, args)
@@ -93,7 +96,7 @@ def print_report(records, predictor, prior, args):
 
 def print_one(answer, predictor):
     print(f"{answer['path']}: {answer['predicted']} beats per bar "
-          f"(confidence {answer['confidence']:.0%})")
+          f"(confidence {answer['confidence']:.0%}; {format_seconds(answer['seconds'])})")
     print(tabulate([[meter, f"{p:.1%}"] for meter, p in answer["probabilities"].items()],
                    headers=["meter", "probability"]))
     print()

@@ -19,6 +19,7 @@ from meterlab.learn.extract import score_table
 from meterlab.engine.registry import parse_signal_list
 
 
+@cli.exits_on_storage_error
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -1,4 +1,5 @@
 """Arbiter training, the grid, and the guarantees around them (seeding, no test leakage)."""
+import io
 import json
 from collections import Counter
 import multiprocessing
@@ -166,18 +167,45 @@ def _save_killed_at_commit(table, path, monkeypatch, commit):
     return len(renames)
 
 
+def _save_killed_mid_write(table, path, monkeypatch):
+    """``table.save(path)`` killed when half of the table's bytes are written, wherever
+    the save writes them (an open stream or a file name)."""
+    real_savez = np.savez
+
+    def dying_savez(file, *args, **kwargs):
+        whole = io.BytesIO()
+        real_savez(whole, *args, **kwargs)
+        half = whole.getvalue()[:len(whole.getvalue()) // 2]
+        if hasattr(file, "write"):
+            file.write(half)
+            file.flush()
+        else:
+            Path(file).write_bytes(half)
+        raise KeyboardInterrupt("killed mid-write")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(np, "savez", dying_savez)
+        with pytest.raises(KeyboardInterrupt):
+            table.save(path)
+
+
 def test_extraction_killed_while_saving_leaves_the_old_table_or_the_new(tmp_path,
                                                                           monkeypatch):
     old = synthetic_table(n_per_class=5, seed=1)
     new = synthetic_table(n_per_class=6, seed=2, signals=("alpha", "beta", "gamma"))
     path = tmp_path / "tuning.npz"
+    old.save(path)
+    _save_killed_mid_write(new, path, monkeypatch)
+    assert ScoreTable.load(path).fingerprint() == old.fingerprint()
     renames = _save_killed_at_commit(new, tmp_path / "scratch.npz", monkeypatch, commit=0)
+    assert renames >= 1                      # the new table appears by a rename, whole
     for commit in range(1, renames + 1):
         old.save(path)
         _save_killed_at_commit(new, path, monkeypatch, commit)
         assert ScoreTable.load(path).fingerprint() == old.fingerprint(), commit
     new.save(path)
     assert ScoreTable.load(path).fingerprint() == new.fingerprint()
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["scratch.npz", "tuning.npz"]
 
 
 POINTS = grid.grid_points(("", "alpha:2"), (1.0, 2.0))

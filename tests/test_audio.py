@@ -1,6 +1,10 @@
+import tracemalloc
+
 import numpy as np
 import pytest
+import soundfile as sf
 
+from meterlab.engine import audio
 from meterlab.engine.file_analysis import FileAnalysis
 from meterlab.engine.audio import AudioError, load_audio
 from meterlab.engine.cache import Cache
@@ -71,3 +75,37 @@ def test_non_finite(write_audio):
     y = click_track()
     y[1000] = np.nan
     _expect_error(write_audio("nan.wav", y, subtype="FLOAT"), "non-finite")
+
+
+def _decoding_overhead(path):
+    """Bytes numpy allocated at the peak of decoding ``path``, beyond the result's own."""
+    tracemalloc.start()
+    try:
+        y = load_audio(path, sample_rate=22050)
+        return tracemalloc.get_traced_memory()[1] - y.nbytes
+    finally:
+        tracemalloc.stop()
+
+
+def test_decoding_memory_beyond_the_result_is_flat_in_length(tmp_path):
+    """44.1 kHz stereo to 22,050 Hz mono, a block at a time: 30 s and 90 s files need the
+    same few blocks beyond their samples, not copies of the whole file."""
+    noise = 0.1 * np.random.default_rng(0).standard_normal((90 * 44100, 2)).astype(np.float32)
+    overheads = []
+    for seconds in (30, 90):
+        path = tmp_path / f"{seconds}s.flac"
+        sf.write(path, noise[:seconds * 44100], 44100)
+        overheads.append(_decoding_overhead(path))
+    block_bytes = audio.BLOCK_FRAMES * 2 * 4
+    assert abs(overheads[1] - overheads[0]) < block_bytes / 4
+    assert overheads[1] < 6 * block_bytes < 90 * 44100 * 2 * 4 / 2
+
+
+def test_only_the_rate_last_asked_for_is_kept(write_audio, tmp_path):
+    path = write_audio("song.wav", click_track(sample_rate=44100), sample_rate=44100)
+    analysis = FileAnalysis(path, Cache(tmp_path / "cache"))
+    low = analysis.audio(22050)
+    assert analysis.audio(22050) is low
+    high = analysis.audio(44100)
+    assert len(high) == 2 * len(low) and list(analysis._audio) == [44100]
+    np.testing.assert_array_equal(analysis.audio(22050), low)

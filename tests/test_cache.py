@@ -1,4 +1,5 @@
 """The cache and warm: invalidation, atomic writes, bad files, resumption after a kill."""
+import errno
 import multiprocessing
 import os
 import signal
@@ -8,6 +9,8 @@ import time
 import numpy as np
 import pytest
 
+from meterlab import config
+from meterlab.engine import atomic
 from meterlab.engine import cache as cache_module
 from meterlab.engine import registry
 from meterlab.engine.cache import Cache
@@ -15,7 +18,7 @@ from meterlab.engine.versions import producer_version
 from meterlab.engine.scoring import analyse_file
 from meterlab.engine.warm import cache_totals, signal_table, warm
 from meterlab.data.datasets import Entry
-from tests.conftest import click_track, install_signal
+from tests.conftest import click_track, install_signal, load_script
 
 @pytest.fixture
 def fake_signals(tmp_path, monkeypatch):
@@ -86,13 +89,30 @@ def test_crash_during_write_leaves_no_entry(tmp_path, monkeypatch):
     assert list(tmp_path.rglob("*")) == [tmp_path / "producer", tmp_path / "producer" / "ab"]
 
 
-def test_truncated_entry_is_recomputed_not_trusted(tmp_path):
-    cache = Cache(tmp_path)
-    cache.put("producer", "v1", "abcdef", {"scores": np.arange(3.0)})
-    path = cache.path("producer", "abcdef")
-    path.write_bytes(path.read_bytes()[:40])
-    assert cache.get("producer", "v1", "abcdef") is None
-    assert cache.stats["unreadable"] == 1
+#: Where an entry is cut: nothing left, inside the zip header, the arrays, the metadata,
+#: the central directory, and its very last byte.
+TRUNCATIONS = (0, 1, 40, 0.25, 0.5, 0.75, -60, -22, -1)
+
+
+def _cut(path, at):
+    data = path.read_bytes()
+    keep = int(len(data) * at) if isinstance(at, float) else at % len(data) if at else 0
+    path.write_bytes(data[:keep])
+
+
+@pytest.mark.parametrize("at", TRUNCATIONS)
+def test_truncated_entry_is_recomputed_not_trusted(tmp_path, fake_signals, audio_files, at):
+    cache_root = tmp_path / "cache"
+    first = analyse_file(audio_files[0], fake_signals, cache_root)
+    entry = Cache(cache_root).path("signal-fake_a", Cache(cache_root).audio_key(audio_files[0]))
+    _cut(entry, at)
+    again = analyse_file(audio_files[0], fake_signals, cache_root)
+    assert _computed(again) == ["fake_a"]                     # fake_b came from the cache
+    assert again.cache_stats["unreadable"] == 1 and again.cache_stats["hit"] >= 1
+    for name in fake_signals:
+        np.testing.assert_array_equal(again.scores[name], first.scores[name])
+    third = analyse_file(audio_files[0], fake_signals, cache_root)
+    assert _computed(third) == [] and third.cache_stats["unreadable"] == 0
 
 
 def test_bad_file_among_good_ones(tmp_path, fake_signals, audio_files):
@@ -106,6 +126,34 @@ def test_bad_file_among_good_ones(tmp_path, fake_signals, audio_files):
     assert rows["fake_a"][1:5] == [2, 0, 0, 0]
     errors = (tmp_path / "cache" / "errors.json").read_text()
     assert "corrupt.wav" in errors
+
+
+def _fails_with(code):
+    def fail(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    return fail
+
+
+@pytest.mark.parametrize("code, workers", [(errno.ENOSPC, 2), (errno.EROFS, 1)])
+def test_full_disk_or_read_only_data_folder_stops_warm_naming_the_cause(
+        tmp_path, monkeypatch, capsys, fake_signals, write_audio, code, workers):
+    songs = [write_audio(f"song{i}.wav", click_track(duration=4.0, bpm=93 + i))
+             for i in range(3)]
+    manifest = tmp_path / "songs.csv"
+    manifest.write_text("path,meter\n" + "".join(f"{song.name},4\n" for song in songs))
+    if code == errno.ENOSPC:               # the disk fills as an entry is flushed
+        monkeypatch.setattr(atomic.os, "fsync", _fails_with(code))
+    else:                                  # nothing can be created in the data folder
+        monkeypatch.setattr(atomic.tempfile, "mkstemp", _fails_with(code))
+    script = load_script("scripts/setup/warm.py")
+    with pytest.raises(SystemExit) as stopped:
+        script.main(["--dataset", "manifest", "--data-dir", str(manifest), "--split", "all",
+                     "-w", str(workers)])
+    message = str(stopped.value.code)
+    assert message.startswith(f"error: {config.CACHE_DIR}/")
+    assert message.endswith(f": cannot write the cache ({os.strerror(code)})")
+    assert "song" not in message and "song" not in capsys.readouterr().err
 
 
 def _warm_in_own_process_group(entries, signals, cache_root):

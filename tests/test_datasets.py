@@ -4,8 +4,9 @@ import numpy as np
 
 import pytest
 
-from meterlab.data.datasets import (DatasetConfig, DatasetError, hash_split, read_manifest,
-                                    read_meter2800, select, song_id_from_path, stratified_limit)
+from meterlab.data.datasets import (DatasetConfig, DatasetError, Entry, hash_split,
+                                    read_manifest, read_meter2800, select, song_id_from_path,
+                                    stratified_limit)
 from tests.conftest import write_meter2800_table
 
 
@@ -251,3 +252,39 @@ def test_classes_are_parsed_sorted_and_checked():
     for bad in ("3,8", "three", ""):
         with pytest.raises(DatasetError, match="comma-separated meters"):
             parse_classes(bad)
+
+
+@pytest.mark.parametrize("rows, labelled", [
+    ("a.wav,3,,\na.wav,3,MAG,6\n", True),       # one row with source and alt_meter
+    ("a.wav,3,MAG,\na.wav,3,,\n", True),
+    ("a.wav,,,\na.wav,4,,\n", False),           # predict: one row with a meter, one without
+])
+def test_same_file_twice_in_a_manifest_is_one_entry_and_a_named_problem(tmp_path, rows,
+                                                                         labelled):
+    _touch(tmp_path / "a.wav")
+    _touch(tmp_path / "b.wav")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,meter,source,alt_meter\nb.wav,4,,\n" + rows)
+    dataset = read_manifest(manifest, labelled=labelled)
+    assert [entry.path.name for entry in dataset.entries] == ["a.wav", "b.wav"]
+    assert dataset.problems == [(f"{manifest}:4", f"same file as {manifest}:3")]
+
+
+def test_entries_differing_only_in_missing_fields_sort(tmp_path):
+    with_source = Entry(tmp_path / "a.wav", 3, "train", "a", "MAG", 6)
+    bare = Entry(tmp_path / "a.wav", 3, "train", "a")
+    unlabelled = Entry(tmp_path / "a.wav", None, "", "a")
+    assert sorted([with_source, bare, unlabelled]) == [unlabelled, bare, with_source]
+
+
+@pytest.mark.parametrize("encoding, header", [
+    ("utf-8-sig", "path,meter"),          # Excel's "CSV UTF-8": a byte-order mark first
+    ("utf-8", " path , meter "),          # padded column names
+    ("utf-8-sig", '"path", "meter"'),
+])
+def test_manifest_saved_by_a_spreadsheet_is_read(tmp_path, encoding, header):
+    _touch(tmp_path / "chanson é.wav")
+    (tmp_path / "m.csv").write_text(f"{header}\nchanson é.wav,3\n", encoding=encoding)
+    dataset = read_manifest(tmp_path / "m.csv")
+    assert [(e.path.name, e.meter) for e in dataset.entries] == [("chanson é.wav", 3)]
+    assert dataset.problems == []

@@ -1,12 +1,15 @@
 """Metrics, eval runs, the baseline rule, and eval's refusal of a stale arbiter."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from meterlab.evaluate import metrics, runs
+from meterlab import cli, config
+from meterlab.evaluate import metrics, reference, runs
 from meterlab.engine import registry
 from meterlab.learn.arbiter import Arbiter, VoteArbiter
 from meterlab.data.datasets import Entry
-from meterlab.evaluate.evaluation import check_versions, evaluate
+from meterlab.evaluate.evaluation import check_versions, current_versions, evaluate
 from meterlab.learn.mlp import CheckpointError
 from tests.conftest import click_track, install_signal
 
@@ -75,15 +78,61 @@ def test_eval_lists_bad_files_and_keeps_them_in_the_denominator(tmp_path, monkey
     assert len(failed) == 1 and "empty.wav" in failed[0]["error"] and "empty" in failed[0]["error"]
 
 
-def test_eval_refuses_an_arbiter_trained_on_other_signal_code(tmp_path, monkeypatch):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_odd_error_in_the_reference_is_one_failed_file_not_the_end_of_eval(
+        tmp_path, monkeypatch, write_audio, workers):
+    install_signal(tmp_path, monkeypatch, "fake_eval")
+    monkeypatch.setattr(registry, "SIGNALS", ("fake_eval",))
+    good = write_audio("good.wav", click_track())
+    odd = write_audio("odd.wav", click_track(bpm=100))
+
+    def compute(analysis):
+        if analysis.path.name == "odd.wav":
+            raise RuntimeError("activations of a strange shape")
+        return {"log_probs": np.arange(len(config.CANDIDATE_METERS), dtype=np.float64)}
+
+    monkeypatch.setattr(reference, "compute", compute)
+    entries = [Entry(good, 4, "test", "good"), Entry(odd, 3, "test", "odd")]
+    run = evaluate(entries, VoteArbiter(("fake_eval",), (3, 4)), workers=workers,
+                   progress=False, cache_root=tmp_path / "cache")
+    by_name = {Path(record["path"]).name: record for record in run["files"]}
+    assert by_name["good.wav"]["reference"] == 4 and by_name["good.wav"]["reference_error"] is None
+    assert by_name["odd.wav"]["reference"] is None
+    assert by_name["odd.wav"]["reference_error"] == (
+        f"{odd}: madmom DBN reference failed: RuntimeError: activations of a strange shape")
+    assert run["reference"]["n"] == 2 and run["reference"]["failed"] == 1
+    assert run["metrics"]["n"] == 2 and run["metrics"]["failed"] == 0
+
+
+def test_eval_accepts_an_arbiter_of_the_current_signal_code_and_refuses_it_after_a_change(
+        tmp_path, monkeypatch):
     install_signal(tmp_path, monkeypatch, "fake_eval")
     monkeypatch.setattr(registry, "SIGNALS", ("fake_eval",))
     from tests.test_arbiter import synthetic_table
     from meterlab.learn import arbiter
     table = synthetic_table(n_per_class=4, signals=("fake_eval",))
+    table.versions = current_versions(("fake_eval",))       # as extract records them
+    path = tmp_path / "arbiter.pt"
+    arbiter.save(arbiter.train(table, arbiter.ArbiterSettings({}, epochs=3)), path)
+    accepted = cli.load_checked_predictor(path)
+    assert accepted.signals == ("fake_eval",) and accepted.path == path
+    install_signal(tmp_path, monkeypatch, "fake_eval", factor=2.0)   # its code is edited
+    with pytest.raises(SystemExit, match=f"{path}: signal code or models changed since this "
+                                         r"arbiter was trained \(fake_eval\)"):
+        cli.load_checked_predictor(path)
+
+
+def test_eval_refuses_an_arbiter_reading_a_signal_that_no_longer_exists(tmp_path,
+                                                                       monkeypatch):
+    install_signal(tmp_path, monkeypatch, "fake_eval")
+    monkeypatch.setattr(registry, "SIGNALS", ("fake_eval",))
+    from tests.test_arbiter import synthetic_table
+    from meterlab.learn import arbiter
+    table = synthetic_table(n_per_class=4, signals=("fake_eval", "retired"))
     checkpoint = arbiter.train(table, arbiter.ArbiterSettings({}, epochs=3))
     predictor = Arbiter(checkpoint, path=tmp_path / "arbiter.pt")
-    with pytest.raises(CheckpointError, match="fake_eval"):
+    with pytest.raises(CheckpointError, match=f"{tmp_path / 'arbiter.pt'}: this arbiter reads "
+                                              r"signal\(s\) that no longer exist \(retired;"):
         check_versions(predictor)
 
 

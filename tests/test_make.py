@@ -86,3 +86,65 @@ def test_help_names_every_documented_target(warm_stamp):
     names = {line.split()[0] for line in listed.splitlines() if line.startswith("  ")}
     assert {"all", "grid", "eval", "beat-diagnostics", "smoke"} <= names
     assert "Makefile" not in names
+
+
+@pytest.fixture
+def spaced_clone(tmp_path):
+    """The repository seen from a folder whose path holds a space (``My Projects``)."""
+    clone = tmp_path / "My Projects" / "meterlab"
+    clone.mkdir(parents=True)
+    for name in ("Makefile", "lib", "scripts", "requirements.txt", "requirements-nodeps.txt",
+                 ".venv"):
+        (clone / name).symlink_to(REPO / name)
+    return clone
+
+
+def make(clone, *arguments, data=None):
+    env = dict(os.environ)
+    env.pop("METERLAB_DATA", None)
+    if data is not None:
+        env["METERLAB_DATA"] = str(data)
+    return subprocess.run(["make", "--no-print-directory", *arguments], cwd=clone, env=env,
+                          capture_output=True, text=True)
+
+
+def test_paths_with_spaces_stay_whole(spaced_clone, tmp_path):
+    data = tmp_path / "my data"
+    manifest = tmp_path / "my songs.csv"
+    manifest.write_text("path,meter\n")
+    planned = make(spaced_clone, "-n", "all", "DATASET=manifest", f"MANIFEST={manifest}",
+                   data=data)
+    assert planned.returncode == 0, planned.stderr
+    assert f'--dataset manifest --data-dir "{manifest}"' in planned.stdout
+    assert f'touch "{data}/stamps/warm"' in planned.stdout
+    assert f'touch "{data}/meter_arbiter.pt"' in planned.stdout
+    assert (data / "stamps" / "dataset").read_text() == f"manifest  {manifest} \n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "My Projects", "my data", "my songs.csv"]
+    stamp = data / "stamps" / "warm"        # as warm's recipe leaves it, without running warm
+    (data / "stamps" / "warm.d").write_text(version_sources("--rule", str(stamp)))
+    stamp.touch()
+    arguments = ("warm", "DATASET=manifest", f"MANIFEST={manifest}")
+    assert make(spaced_clone, "-q", *arguments, data=data).returncode == 0
+    edited = make(spaced_clone, "-q", "-W", "lib/meterlab/audio.py", *arguments, data=data)
+    assert edited.returncode == 1            # warm.d's rule names the stamp whole
+    manifest.touch()
+    os.utime(manifest, (stamp.stat().st_mtime + 1,) * 2)
+    assert make(spaced_clone, "-q", *arguments, data=data).returncode == 1
+
+
+def test_default_data_folder_in_a_clone_with_spaces(spaced_clone):
+    planned = make(spaced_clone, "-n", "warm")
+    assert planned.returncode == 0, planned.stderr
+    assert f'touch "{spaced_clone}/data/stamps/warm"' in planned.stdout
+    assert (spaced_clone / "data" / "stamps" / "dataset").is_file()
+
+
+def test_meter2800_folder_with_spaces_finds_its_tables(spaced_clone, tmp_path):
+    folder = tmp_path / "METER 2800"
+    folder.mkdir()
+    (folder / "data_train_4_classes.tab").write_text('"filename"\t"label"\t"meter"\n')
+    planned = make(spaced_clone, "-n", "warm", "DATASET=meter2800", f"DATA_DIR={folder}",
+                   data=tmp_path / "data")
+    assert planned.returncode == 0, planned.stderr
+    assert f'--dataset meter2800 --data-dir "{folder}"' in planned.stdout

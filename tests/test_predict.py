@@ -1,9 +1,11 @@
 """predict.py on a user's own audio: folders of good and bad files, manifests, outputs."""
 import csv
 import json
+import re
 
 import pytest
 import soundfile as sf
+import torch
 
 from meterlab.evaluate import evaluation
 from meterlab.learn import priors
@@ -72,12 +74,13 @@ def test_folder_gives_a_row_per_audio_file_with_meter_or_cause(predict_script, m
     rows = {row["path"][len(str(mixed_folder)) + 1:]: row for row in read_csv(out)}
     assert sorted(rows) == sorted([*GOOD, *BAD])
     assert list(read_csv(out)[0]) == ["path", "predicted", "confidence", "p_3", "p_4", "p_5",
-                                      "p_7", "top_seconds", "error"]
+                                      "p_7", "top_seconds", "seconds", "error"]
     for name, meter in GOOD.items():
         row = rows[name]
         probabilities = [float(row[f"p_{m}"]) for m in (3, 4, 5, 7)]
         assert (int(row["predicted"]), int(row["top_seconds"]), row["error"]) == (meter, meter, "")
         assert sum(probabilities) == pytest.approx(1, abs=1e-3)
+        assert float(row["seconds"]) > 0                   # how long the file took
         assert float(row["confidence"]) == max(probabilities) == pytest.approx(0.4, abs=1e-3)
     for name, cause in BAD.items():
         assert cause in rows[name]["error"], (name, rows[name]["error"])
@@ -99,8 +102,10 @@ def test_second_run_is_served_from_the_cache(predict_script, mixed_folder, tmp_p
 
     predict_script.signal_module.scores = no_recomputation
     predict_script.main([str(mixed_folder), "--out", str(second)])
-    records = json.loads(second.read_text())
-    assert json.loads(first.read_text()) == records
+    records, before = json.loads(second.read_text()), json.loads(first.read_text())
+    for record in records["files"] + before["files"]:
+        record.pop("seconds")                 # how long it took: the second run is quicker
+    assert before == records
     assert records["arbiter"].startswith("signal vote") and records["classes"] == [3, 4, 5, 7]
     answers = {record["path"].rsplit("/", 1)[1]: record for record in records["files"]}
     assert len(answers) == 14
@@ -140,11 +145,39 @@ def test_manifest_with_meters_reports_agreement(predict_script, tmp_path, capsys
     assert "agrees with the given meter on 1 of 2 files (50%)" in capsys.readouterr().out
 
 
+def test_manifest_row_with_a_bad_label_gets_its_row_and_cause(predict_script, tmp_path,
+                                                              capsys):
+    for name in ("a.wav", "b.wav", "c.wav"):
+        write(tmp_path / name, 4.2)
+    manifest = tmp_path / "songs.csv"
+    manifest.write_text("path,meter,split\na.wav,4,\nb.wav,four,\nc.wav,4,someday\n")
+    out = tmp_path / "p.csv"
+    predict_script.main([str(manifest), "--out", str(out)])
+    rows = read_csv(out)
+    assert [(row["path"], row["predicted"]) for row in rows] == [
+        (str(tmp_path / "a.wav"), "4"), (str(tmp_path / "b.wav"), ""),
+        (str(tmp_path / "c.wav"), "")]
+    assert rows[1]["error"] == f"{manifest}:3: meter 'four' is not a number of beats per bar"
+    assert rows[2]["error"] == f"{manifest}:4: unknown split 'someday'"
+    assert "skipped manifest rows" not in capsys.readouterr().err
+
+
+def test_another_models_checkpoint_is_refused_naming_the_file(predict_script, tmp_path):
+    song = write(tmp_path / "song.wav", 4.2)
+    onset_mlp = tmp_path / "onset_mlp.pt"
+    torch.save({"format": 1, "classes": [3, 4], "n_features": 2, "full": {}, "folds": [],
+                "fold_of": {}}, onset_mlp)
+    with pytest.raises(SystemExit, match=f"error: {onset_mlp}: not an arbiter checkpoint "
+                                         r"\(no signals, versions, standardiser"):
+        predict_script.main([str(song), "--checkpoint", str(onset_mlp)])
+
+
 def test_one_file_shows_probabilities_and_signals(predict_script, tmp_path, capsys):
     song = write(tmp_path / "song.wav", 7.2)
     predict_script.main([str(song)])
     out = capsys.readouterr().out
-    assert f"{song}: 7 beats per bar (confidence 40%)" in out
+    assert re.search(f"{re.escape(str(song))}: 7 beats per bar \\(confidence 40%; "
+                     r"\d+\.\d s\)", out)
     assert ["seconds", "7"] in [line.split() for line in out.splitlines()]
 
 

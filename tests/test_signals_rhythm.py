@@ -1,4 +1,6 @@
 """The rhythm signals (bar_tracking, autocorr, hcdf) on audio whose meter is known."""
+import tracemalloc
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -103,9 +105,46 @@ def test_bar_tracking_declines_unreliable_beats(times, support, reason):
         bar_tracking.check_beats(times, support)
 
 
-def test_bar_tracking_accepts_steady_supported_beats():
-    times = np.arange(20) * 0.5 + np.random.default_rng(0).normal(0, 0.01, 20)
-    bar_tracking.check_beats(times, support=0.5)
+def _alternating(cv, n=40, interval=0.5):
+    """Beat times whose intervals alternate ``interval * (1 -+ cv)``: exactly that CV."""
+    return np.concatenate(([0.0], np.cumsum(interval * (1 + cv * np.resize([-1, 1], n - 1)))))
+
+
+class _Analysis(dict):
+    """Shared analyses as a dict, and the audio a signal would read."""
+
+    def audio(self, sample_rate):
+        return np.zeros(int(25 * sample_rate), dtype=np.float32)
+
+
+def test_bar_tracking_scores_steady_supported_beats(monkeypatch):
+    """Beats as steady and as weakly supported as the least steady (interval CV 0.035)
+    and least supported (activation 0.27) of the corpus's training clips are scored."""
+    fps = 100
+    times = _alternating(0.035)
+    activations = np.zeros((2500, 2))
+    activations[np.round(times * fps).astype(int), 0] = 0.27
+    analysis = _Analysis(beats={"times": times},
+                         madmom_activations={"activations": activations, "fps": fps})
+    monkeypatch.setattr(bar_tracking, "downbeat_probabilities",
+                        lambda y, beat_times: np.resize([0.9, 0.1, 0.1], len(beat_times) - 1))
+    scores = bar_tracking.scores(analysis)
+    assert scores.shape == (len(config.CANDIDATE_METERS),)
+    assert config.CANDIDATE_METERS[int(np.argmax(scores))] == 3 and scores.max() == 1.0
+
+
+@pytest.mark.parametrize("cv, support, accepted", [
+    (bar_tracking.MAX_INTERVAL_CV - 0.01, bar_tracking.MIN_BEAT_ACTIVATION, True),
+    (bar_tracking.MAX_INTERVAL_CV + 0.01, 0.8, False),
+    (0.0, bar_tracking.MIN_BEAT_ACTIVATION - 0.01, False),
+])
+def test_bar_tracking_beat_limits(cv, support, accepted):
+    times = _alternating(cv)
+    if accepted:
+        assert bar_tracking.check_beats(times, support) is None
+    else:
+        with pytest.raises(Unavailable):
+            bar_tracking.check_beats(times, support)
 
 
 def test_beat_support_reads_activation_at_the_beats():
@@ -164,3 +203,27 @@ def test_hcdf_change_peaks_where_chord_changes():
     chroma[[5, 9, 0], 100:] = 1.0   # F major
     change = hcdf.harmonic_change(chroma, smoothing_frames=0.05 * fps)
     assert abs(int(np.argmax(change)) - 100) <= 1
+
+
+def _flux_peak_bytes(y, hop):
+    """Bytes numpy allocated at the peak of the low-band flux of ``y``, beyond ``y``."""
+    tracemalloc.start()
+    try:
+        autocorr.low_band_flux(y, config.SAMPLE_RATE, hop)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_low_band_flux_of_a_long_file_is_windowed_seamlessly_in_flat_memory():
+    """Low-band flux of 5 minutes, window by window, as of the whole file at once; its
+    memory is the same for 2.5 and 5 minutes (the whole spectrum of an hour is 2 GB)."""
+    hop = 512
+    y = click_track(duration=300.0, sample_rate=config.SAMPLE_RATE, bpm=97.0)
+    y += 0.01 * np.random.default_rng(0).standard_normal(len(y)).astype(np.float32)
+    whole = autocorr._low_band_flux(y, config.SAMPLE_RATE, hop)
+    windowed = autocorr.low_band_flux(y, config.SAMPLE_RATE, hop)
+    assert windowed.shape == whole.shape
+    np.testing.assert_allclose(windowed, whole, rtol=1e-4, atol=1e-3 * whole.max())
+    half, full = _flux_peak_bytes(y[:len(y) // 2], hop), _flux_peak_bytes(y, hop)
+    assert full < 1.25 * half

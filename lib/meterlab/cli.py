@@ -1,4 +1,5 @@
 """Command-line pieces every script shares: dataset and worker flags, problem reports."""
+import functools
 import os
 import sys
 from pathlib import Path
@@ -8,6 +9,7 @@ from tabulate import tabulate
 from . import config
 from .data.datasets import (DATASET_KINDS, EMBEDDED_ROOTS, SPLIT_GROUPS, DatasetConfig,
                             DatasetError, parse_classes)
+from .engine.cache import StorageError
 
 
 def add_dataset_arguments(parser, default_split="tuning"):
@@ -68,6 +70,19 @@ def report_missing_audio(dataset):
               file=sys.stderr)
         print(tabulate(missing, headers=["source", "rows", "without audio", "first missing"]),
               file=sys.stderr)
+
+
+def exits_on_storage_error(main):
+    """``main``, exiting non-zero with the cause when the cache cannot be written (disk
+    full, read-only data folder) instead of blaming each audio file in turn."""
+    @functools.wraps(main)
+    def guarded(*args, **kwargs):
+        try:
+            return main(*args, **kwargs)
+        except StorageError as error:
+            sys.exit(f"error: {error}")
+
+    return guarded
 
 
 def add_worker_arguments(parser, default=1):

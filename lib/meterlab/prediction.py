@@ -33,8 +33,10 @@ class Inputs:
     entries: list = field(default_factory=list)
     #: Extension -> count of files in the folders that are not audio (not predicted).
     ignored: Counter = field(default_factory=Counter)
-    #: ``(where, cause)`` of manifest rows that could not be read.
+    #: ``(where, cause)`` of manifest rows left out (the same file listed twice).
     problems: list = field(default_factory=list)
+    #: ``{path: cause}`` of manifest rows kept, unanalysed, for their cause (a bad label).
+    causes: dict = field(default_factory=dict)
 
 
 def collect_inputs(paths):
@@ -47,11 +49,13 @@ def collect_inputs(paths):
     inputs = Inputs()
     seen = set()
 
-    def add(entry):
+    def add(entry, cause=None):
         key = os.path.realpath(entry.path)
         if key not in seen:
             seen.add(key)
             inputs.entries.append(entry)
+            if cause:
+                inputs.causes[entry.path] = cause
 
     for path in map(Path, paths):
         if path.is_dir():
@@ -65,9 +69,12 @@ def collect_inputs(paths):
                         inputs.ignored[found.suffix.lower() or "(no extension)"] += 1
         elif path.suffix.lower() == MANIFEST_SUFFIX and path.is_file():
             manifest = read_manifest(path, labelled=False)
-            inputs.problems += manifest.problems
-            for entry in manifest.entries:
-                add(entry)
+            rejected = {manifest.problem_paths[where]: f"{where}: {cause}"
+                        for where, cause in manifest.problems if where in manifest.problem_paths}
+            inputs.problems += [problem for problem in manifest.problems
+                                if problem[0] not in manifest.problem_paths]
+            for entry in sorted(manifest.entries + [_unlabelled(file) for file in rejected]):
+                add(entry, rejected.get(entry.path))
         else:
             add(_unlabelled(path))
     return inputs
@@ -78,12 +85,15 @@ def _unlabelled(path):
 
 
 def predict(entries, predictor, workers=1, cache_root=config.CACHE_DIR, progress=True,
-            scheduler=None, prior=None):
+            scheduler=None, prior=None, causes=None):
     """A record per entry (see :func:`record`), through the engine and its cache, with the
     class probabilities under ``prior`` (``None``: the default,
-    :func:`meterlab.learn.priors.choose_prior`)."""
+    :func:`meterlab.learn.priors.choose_prior`); entries in ``causes`` (``{path: cause}``) are
+    not analysed, their record gives the cause."""
     prior = prior or priors.choose_prior(None, predictor.classes)
-    decodable = [entry for entry in entries if not is_unsupported_audio(entry.path)]
+    causes = causes or {}
+    decodable = [entry for entry in entries
+                 if not is_unsupported_audio(entry.path) and entry.path not in causes]
     results = dict(zip((entry.path for entry in decodable),
                        run_files([entry.path for entry in decodable], predictor.signals,
                                  workers, cache_root, progress, "predicting", scheduler)))
@@ -93,16 +103,21 @@ def predict(entries, predictor, workers=1, cache_root=config.CACHE_DIR, progress
         predictor.probabilities(table), predictor.training_prior,
         prior.shares(predictor.classes)) if usable else []))
     return [record(entry, results.get(entry.path), probabilities.get(entry.path),
-                   predictor) for entry in entries]
+                   predictor, causes.get(entry.path)) for entry in entries]
 
 
-def record(entry, result, probabilities, predictor):
+def record(entry, result, probabilities, predictor, cause=None):
     """One file's answer: ``predicted``, ``confidence`` (the top probability),
     ``probabilities``, ``signals`` (each signal's top meter among the predictor's
-    classes, ``None`` where it had no answer), ``signal_notes`` and ``error``."""
+    classes, ``None`` where it had no answer), ``signal_notes``, ``error`` (``cause``
+    when the file was not analysed for it) and ``seconds`` (how long the file took)."""
     answer = {"path": str(entry.path), "source": entry.source, "meter": entry.meter,
               "predicted": None, "confidence": None, "probabilities": {}, "signals": {},
-              "signal_notes": {}, "error": None}
+              "signal_notes": {}, "error": None,
+              "seconds": result.seconds if result is not None else None}
+    if cause:
+        answer["error"] = cause
+        return answer
     if result is None or result.error:
         answer["error"] = _cause(result.error, entry.path) if result else unsupported_cause(
             entry.path)
@@ -168,7 +183,7 @@ def csv_header(records, predictor):
     return (["path"] + (["source"] if _with_source(records) else [])
             + (["meter"] if _labelled(records) else []) + ["predicted", "confidence"]
             + [f"p_{meter}" for meter in predictor.classes]
-            + [f"top_{name}" for name in predictor.signals] + ["error"])
+            + [f"top_{name}" for name in predictor.signals] + ["seconds", "error"])
 
 
 def csv_row(answer, records, predictor):
@@ -180,7 +195,7 @@ def csv_row(answer, records, predictor):
             + [cell(answer["predicted"]), cell(answer["confidence"], "{:.4f}")]
             + [cell(answer["probabilities"].get(meter), "{:.4f}") for meter in predictor.classes]
             + [cell(answer["signals"].get(name)) for name in predictor.signals]
-            + [cell(answer["error"])])
+            + [cell(answer["seconds"], "{:.2f}"), cell(answer["error"])])
 
 
 def describe_predictor(predictor):
@@ -214,12 +229,23 @@ def display_rows(records, classes, limit):
                          else "" for meter in classes]
         rows.append([answer["path"], answer["predicted"] or "-",
                      "" if answer["confidence"] is None else f"{answer['confidence']:.0%}",
-                     *probabilities, answer["error"] or ""])
+                     *probabilities, format_seconds(answer["seconds"]), answer["error"] or ""])
     return rows
 
 
 def display_header(classes):
-    return ["file", "meter", "confidence", *[f"p({meter})" for meter in classes], "error"]
+    return ["file", "meter", "confidence", *[f"p({meter})" for meter in classes], "time",
+            "error"]
+
+
+def format_seconds(seconds):
+    """How long a file took, for the terminal: ``0.4 s``, ``12 min 5 s``; ``""`` if unknown."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"
 
 
 def unavailable_signals(records):

@@ -25,7 +25,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     files = sorted(path.relative_to(config.REPO_ROOT).as_posix() for path in signal_sources())
     if args.rule:
-        print(f"{args.rule}: {' '.join(files)}")
+        target = args.rule.replace(" ", "\\ ")   # Make splits words on spaces
+        print(f"{target}: {' '.join(files)}")
         print("".join(f"\n{path}:" for path in files).lstrip("\n"))
     else:
         print("\n".join(files))

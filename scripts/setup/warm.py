@@ -14,6 +14,7 @@ from meterlab.engine.registry import parse_signal_list
 from meterlab.engine.warm import analysis_table, cache_totals, signal_table, warm
 
 
+@cli.exits_on_storage_error
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

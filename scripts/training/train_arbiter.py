@@ -59,6 +59,7 @@ def train(args):
     print(f"train {checkpoint['n_train']} / val {checkpoint['n_val']} files; -> {args.out}")
 
 
+@cli.exits_on_storage_error
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -31,6 +31,7 @@ def report(checkpoint):
         "held-out fold accuracy"])
 
 
+@cli.exits_on_storage_error
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -9,7 +9,7 @@ import hashlib
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from .. import config
@@ -42,7 +42,7 @@ class DatasetError(Exception):
     """A dataset that cannot be read at all (missing folder, table or manifest)."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Entry:
     """One audio file; ``song_id`` groups segments of one song.
 
@@ -61,6 +61,16 @@ class Entry:
     alt_meter: int = None
     dataset: str = None
 
+    def __lt__(self, other):
+        """Path first; ``None`` (no label, no source) sorts before any value, so the same
+        file listed twice with and without one still sorts."""
+        return _sort_key(self) < _sort_key(other)
+
+
+def _sort_key(entry):
+    values = (getattr(entry, column.name) for column in fields(entry))
+    return tuple((value is not None, value if value is not None else 0) for value in values)
+
 
 @dataclass
 class Dataset:
@@ -71,6 +81,8 @@ class Dataset:
     missing_audio: list = field(default_factory=list)
     #: Rows read per source, with or without audio.
     rows_per_source: Counter = field(default_factory=Counter)
+    #: ``{where: path}`` of the problem rows that name a file (predict gives each a row).
+    problem_paths: dict = field(default_factory=dict)
 
     def extend(self, other):
         self.entries = sorted(self.entries + other.entries)
@@ -184,18 +196,19 @@ def read_manifest(manifest, default_source=None, labelled=True):
     if not manifest.is_file():
         raise DatasetError(f"{manifest}: manifest not found")
     dataset = Dataset()
-    with manifest.open(newline="") as handle:
-        reader = csv.DictReader(handle)
+    seen = {}
+    with _open_table(manifest) as handle:
+        reader = _table_reader(handle)
         missing = ({"path", "meter"} if labelled else {"path"}) - set(reader.fieldnames or ())
         if missing:
             raise DatasetError(f"{manifest}: missing column(s) {', '.join(sorted(missing))}")
         for line, row in enumerate(reader, start=2):
-            path = (manifest.parent / row["path"]).resolve()
+            path = (manifest.parent / row["path"].strip()).resolve()
             song_id = (row.get("song") or "").strip() or song_id_from_path(path)
             _add(dataset, f"{manifest}:{line}", path, row.get("meter"),
                  (row.get("split") or "").strip() or hash_split(song_id), song_id,
                  (row.get("source") or "").strip() or default_source, row.get("alt_meter"),
-                 labelled)
+                 labelled, seen)
     dataset.entries.sort()
     return dataset
 
@@ -219,9 +232,8 @@ def read_meter2800(root, splits=SPLITS, classes=None):
     finder = _Meter2800AudioFinder(root)
     for split in splits:
         table, delimiter = _meter2800_table(root, split, classes)
-        with table.open(newline="") as handle:
-            reader = csv.DictReader(handle, delimiter=delimiter)
-            reader.fieldnames = [name.strip().strip('"') for name in reader.fieldnames or ()]
+        with _open_table(table) as handle:
+            reader = _table_reader(handle, delimiter)
             if not {"filename", "meter"} <= set(reader.fieldnames):
                 raise DatasetError(f"{table}: expected columns filename and meter, "
                                    f"found {', '.join(reader.fieldnames) or 'none'}")
@@ -239,6 +251,18 @@ def read_meter2800(root, splits=SPLITS, classes=None):
                            "under audio/")
     dataset.entries.sort()
     return dataset
+
+
+def _open_table(path):
+    """A table as text; ``utf-8-sig`` drops the byte-order mark spreadsheets write."""
+    return path.open(newline="", encoding="utf-8-sig")
+
+
+def _table_reader(handle, delimiter=","):
+    """Rows by column name, names freed of the padding and quotes spreadsheets add."""
+    reader = csv.DictReader(handle, delimiter=delimiter)
+    reader.fieldnames = [name.strip().strip('"') for name in reader.fieldnames or ()]
+    return reader
 
 
 def _meter2800_table(root, split, classes):
@@ -287,19 +311,26 @@ class _Meter2800AudioFinder:
 
 
 def _add(dataset, where, path, meter_text, split, song_id, source=None, alt_text=None,
-         labelled=True):
+         labelled=True, seen=None):
     """Append one row, or record why it was skipped (unlabelled rows may lack a meter
-    and their audio)."""
+    and their audio); ``seen`` (``{path: where}``) refuses a file already listed."""
     dataset.rows_per_source[source] += 1
     try:
         meter = parse_meter(meter_text) if labelled or (meter_text or "").strip() else None
         alt_meter = parse_alt_meter(alt_text)
     except ValueError as error:
         dataset.problems.append((where, str(error)))
+        dataset.problem_paths[where] = Path(path)
         return
     if split not in SPLITS:
         dataset.problems.append((where, f"unknown split {split!r}"))
+        dataset.problem_paths[where] = Path(path)
         return
+    if seen is not None:
+        if Path(path) in seen:
+            dataset.problems.append((where, f"same file as {seen[Path(path)]}"))
+            return
+        seen[Path(path)] = where
     if labelled and not Path(path).is_file():
         dataset.missing_audio.append((source, Path(path)))
         return

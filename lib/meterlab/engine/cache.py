@@ -10,12 +10,30 @@ import hashlib
 import json
 import zipfile
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from .. import config
 from .atomic import atomic_open
+
+
+class StorageError(Exception):
+    """The cache cannot be written (disk full, read-only folder): no file is to blame, so
+    the run stops, naming the folder and the cause."""
+
+
+@contextmanager
+def _writing(path, mode="wb"):
+    """:func:`~meterlab.engine.atomic.atomic_open`, a failure to write raised as
+    :class:`StorageError`."""
+    try:
+        with atomic_open(path, mode) as stream:
+            yield stream
+    except OSError as error:
+        raise StorageError(f"{Path(path).parent}: cannot write the cache "
+                           f"({error.strerror or error})") from error
 
 _META_KEY = "__meta__"
 #: Folder of the cache holding each audio file's memoised digest.
@@ -60,7 +78,7 @@ class Cache:
             return json.loads(memo.read_text())["digest"]
         except (OSError, ValueError, KeyError):
             digest = file_digest(path)
-            with atomic_open(memo, "w") as stream:
+            with _writing(memo, "w") as stream:
                 json.dump({"file": identity, "digest": digest}, stream)
             return digest
 
@@ -92,6 +110,6 @@ class Cache:
         arrays = {k: np.asarray(v) for k, v in value.items() if isinstance(v, np.ndarray)}
         plain = {k: v for k, v in value.items() if k not in arrays}
         meta = json.dumps({"version": version, "values": plain}, default=_json_scalar)
-        with atomic_open(self.path(producer, audio_key)) as stream:
+        with _writing(self.path(producer, audio_key)) as stream:
             np.savez(stream, **arrays, **{_META_KEY: np.array(meta)})
         self.stats["write"] += 1

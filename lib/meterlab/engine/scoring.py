@@ -3,6 +3,7 @@
 Results come back in the order of the input files whatever the worker timing, so every
 split, dataset and table built from them is deterministic.
 """
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -11,7 +12,7 @@ import numpy as np
 from .. import config
 from .file_analysis import FileAnalysis, Unavailable
 from .audio import AudioError
-from .cache import Cache
+from .cache import Cache, StorageError
 from .registry import SIGNALS, signal_module
 from .run import map_files
 
@@ -32,6 +33,8 @@ class FileResult:
     #: Producer name -> seconds computing it (absent when it came from the cache).
     timings: dict = field(default_factory=dict)
     cache_stats: Counter = field(default_factory=Counter)
+    #: Wall seconds the file took, cache look-ups and decoding included.
+    seconds: float = None
 
 
 def _validated_scores(module):
@@ -48,6 +51,7 @@ def _validated_scores(module):
 
 def analyse_file(path, signals=SIGNALS, cache_root=config.CACHE_DIR):
     """Run ``signals`` on one file; never raises for a bad file or a failing signal."""
+    start = time.perf_counter()
     result = FileResult(path=str(path))
     cache = Cache(cache_root)
     try:
@@ -59,7 +63,7 @@ def analyse_file(path, signals=SIGNALS, cache_root=config.CACHE_DIR):
                 result.scores[name] = value["scores"]
             except Unavailable as reason:
                 result.unavailable[name] = str(reason)
-            except AudioError:
+            except (AudioError, StorageError):
                 raise
             except Exception as error:  # a signal's bug must not stop the others
                 result.failed[name] = f"{type(error).__name__}: {error}"
@@ -67,6 +71,7 @@ def analyse_file(path, signals=SIGNALS, cache_root=config.CACHE_DIR):
     except AudioError as error:
         result.error = str(error)
     result.cache_stats = cache.stats
+    result.seconds = time.perf_counter() - start
     return result
 
 

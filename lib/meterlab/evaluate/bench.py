@@ -84,7 +84,11 @@ def _measure_length(job):
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def length_scaling(paths, signals, lengths_s=(20, 180, 600)):
+#: Input lengths of the length table: a clip, a song, a long piece, a whole recording.
+LENGTHS_S = (20, 180, 600, 3600)
+
+
+def length_scaling(paths, signals, lengths_s=LENGTHS_S):
     """Per input length: wall seconds, seconds per minute of audio for each producer,
     and the worker's peak RSS; each length in a fresh interpreter of its own, one at a
     time, so neither memory nor time is shared."""

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import config
 from . import metrics, reference
+from ..engine import registry
 from ..learn import priors
 from ..learn.arbiter import Arbiter, VoteArbiter
 from ..learn.extract import score_table
@@ -33,7 +34,14 @@ def current_versions(signals):
 
 
 def check_versions(predictor):
-    """Refuse an arbiter whose signals changed since it was trained (scores would differ)."""
+    """Refuse an arbiter whose signals are gone or changed since it was trained (scores
+    would differ)."""
+    gone = [name for name in predictor.signals if name not in registry.SIGNALS]
+    if gone:
+        raise CheckpointError(
+            f"{predictor.path}: this arbiter reads signal(s) that no longer exist "
+            f"({', '.join(gone)}; known: {', '.join(registry.SIGNALS)}); re-run "
+            "`make extract grid` (or `make all`)")
     mismatches = predictor.version_mismatches(current_versions(predictor.signals))
     if mismatches:
         names = ", ".join(sorted(mismatches))
@@ -73,8 +81,8 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
 
     probabilities = under(prior)
     uniform = under(priors.parse_prior(priors.UNIFORM))
-    answers = reference_answers(entries, predictor.classes, classes, workers, cache_root,
-                                progress)
+    answers, reference_failures = reference_answers(entries, predictor.classes, classes,
+                                                    workers, cache_root, progress)
     errors = dict(extraction.problems)
     files = []
     for i, entry in enumerate(entries):
@@ -88,6 +96,7 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
             else classes[int(np.argmax(answers[i]))],
             "probabilities": dict(zip(classes, probabilities[i].tolist())) if analysed else None,
             "error": errors.get(str(entry.path)),
+            "reference_error": reference_failures.get(str(entry.path)),
         })
     truth = [entry.meter for entry in entries]
     alternatives = [entry.alt_meter for entry in entries]
@@ -125,13 +134,15 @@ def class_probabilities(scored, predictor, prior, classes):
 def reference_answers(entries, reference_classes, classes, workers=1,
                       cache_root=config.CACHE_DIR, progress=True):
     """(entries, classes) scores whose argmax is madmom's tracker's answer with
-    ``beats_per_bar=reference_classes`` (other classes -inf; NaN rows: no answer)."""
+    ``beats_per_bar=reference_classes`` (other classes -inf; NaN rows: no answer), and
+    ``{path: cause}`` of the files it failed on."""
+    table, failures = reference.log_probs([entry.path for entry in entries], workers,
+                                          cache_root, progress)
     answers = np.full((len(entries), len(classes)), -np.inf)
     answers[:, [classes.index(meter) for meter in reference_classes]] = reference.answers(
-        reference.log_probs([entry.path for entry in entries], workers, cache_root, progress),
-        reference_classes)
+        table, reference_classes)
     answers[np.isnan(answers).any(axis=1)] = np.nan
-    return answers
+    return answers, failures
 
 
 def signal_votes(table, index, classes):

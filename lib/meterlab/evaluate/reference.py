@@ -21,7 +21,7 @@ from ..thirdparty import compat
 from .. import config
 from ..engine.file_analysis import FileAnalysis, Unavailable
 from ..engine.audio import AudioError
-from ..engine.cache import Cache
+from ..engine.cache import Cache, StorageError
 from ..engine.run import map_files
 from ..dsp.meter_decoding import viterbi_log_probs
 
@@ -53,26 +53,38 @@ def compute(analysis):
 
 
 def _file_log_probs(job):
+    """``(log-probabilities or None, why it failed or None)`` of one file: a file the
+    reference cannot answer for is recorded, never the end of the run."""
     path, cache_root = job
     try:
         value = FileAnalysis(path, Cache(cache_root)).produce(sys.modules[__name__],
                                                              CACHE_NAME, compute)
     except (AudioError, Unavailable):
-        return None
-    return value["log_probs"]
+        return None, None
+    except StorageError:
+        raise
+    except Exception as error:  # one odd file must not lose the whole evaluation
+        return None, f"{path}: {LABEL} failed: {type(error).__name__}: {error}"
+    return value["log_probs"], None
+
+
+def _lost(job, cause):
+    return None, f"{job[0]}: {LABEL}: {cause}"
 
 
 def log_probs(paths, workers=1, cache_root=config.CACHE_DIR, progress=True):
     """(files, candidate meters) log-probabilities, a row of NaN where there is no answer
-    (unreadable audio, no beats)."""
+    (unreadable audio, no beats, a failure), and ``{path: cause}`` of the failures."""
     jobs = [(path, cache_root) for path in paths]
-    rows = map_files(_file_log_probs, jobs, workers, progress, "reference",
-                     lambda job, cause: None)
     table = np.full((len(paths), len(config.CANDIDATE_METERS)), np.nan)
-    for i, row in enumerate(rows):
+    failures = {}
+    for i, (row, failure) in enumerate(map_files(_file_log_probs, jobs, workers, progress,
+                                                 "reference", _lost)):
         if row is not None:
             table[i] = row
-    return table
+        if failure:
+            failures[str(paths[i])] = failure
+    return table, failures
 
 
 def answers(table, classes):

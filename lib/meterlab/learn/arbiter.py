@@ -200,10 +200,20 @@ def save(checkpoint, path):
     save_checkpoint(checkpoint, path)
 
 
+#: What every arbiter checkpoint holds (another model's checkpoint lacks some).
+CHECKPOINT_KEYS = ("signals", "versions", "classes", "standardiser", "hyper_parameters")
+
+
 class Arbiter:
     """A trained arbiter, loaded from its checkpoint."""
 
     def __init__(self, checkpoint, path=None):
+        missing = [key for key in CHECKPOINT_KEYS
+                   if not isinstance(checkpoint, dict) or key not in checkpoint]
+        if missing:
+            raise CheckpointError(f"{path}: not an arbiter checkpoint (no "
+                                  f"{', '.join(missing)}): `make grid` writes the arbiter "
+                                  f"to {config.ARBITER_CHECKPOINT}")
         self.checkpoint = checkpoint
         self.path = path
         self.signals = tuple(checkpoint["signals"])

@@ -22,6 +22,7 @@ from .. import config
 from ..analyses.beats import require_beats
 from ..engine.file_analysis import Unavailable
 from ..dsp.curves import lag_peak, unbiased_autocorrelation
+from ..dsp.windows import windowed_frames
 
 NEEDS = ("audio", "beats", "onset", "chroma")
 LIBRARIES = ("librosa", "scipy")
@@ -46,7 +47,13 @@ TEMPERATURE = 0.1
 
 
 def low_band_flux(y, sample_rate, hop):
-    """Half-wave rectified frame-to-frame rise of the log magnitude below LOW_BAND_HZ."""
+    """Half-wave rectified frame-to-frame rise of the log magnitude below LOW_BAND_HZ,
+    window by window (:mod:`meterlab.windows`): an hour's whole spectrum is 2 GB."""
+    return windowed_frames(lambda segment: _low_band_flux(segment, sample_rate, hop), y, hop,
+                           sample_rate)
+
+
+def _low_band_flux(y, sample_rate, hop):
     spectrum = np.abs(librosa.stft(y, n_fft=2048, hop_length=hop))
     bins = librosa.fft_frequencies(sr=sample_rate, n_fft=2048) < LOW_BAND_HZ
     log_band = np.log1p(100.0 * spectrum[bins])
