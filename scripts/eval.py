@@ -9,6 +9,7 @@ The arbiter's class probabilities are re-weighted to a class prior (--prior; see
 lib/meterlab/learn/priors.py): the tables show the result under that prior and under uniform.
 """
 import argparse
+import dataclasses
 import sys
 
 from tabulate import tabulate
@@ -36,8 +37,8 @@ def main(argv=None):
     prior = cli.checked_prior(args.prior, predictor)
     entries = cli.load_entries(args)
     run = evaluate(entries, predictor, **cli.worker_options(args), prior=prior)
-    run.update(split=args.split, dataset=args.dataset, limit=args.limit,
-               data_dir=str(cli.dataset_config(args).root))
+    run = dataclasses.replace(run, split=args.split, dataset=args.dataset, limit=args.limit,
+                              data_dir=str(cli.dataset_config(args).root))
     print_report(run)
     baseline = runs.load_baseline(args.dataset)
     path = runs.save_run(run)
@@ -51,9 +52,9 @@ def main(argv=None):
 
 def print_report(run):
     print(f"\n== {report.title(run)} ==")
-    print(f"arbiter: {run['arbiter']}   signals: {', '.join(run['signals'])}")
+    print(f"arbiter: {run.arbiter}   signals: {', '.join(run.signals)}")
     print(report.comparison(run))
-    summary = run["metrics"]
+    summary = run.metrics
     if "accuracy_with_alt" in summary:
         print(f"accuracy with alt_meter also right: {summary['correct_with_alt']}/"
               f"{summary['n']} ({summary['accuracy_with_alt']:.1%})")
@@ -61,15 +62,15 @@ def print_report(run):
     for line in report.shortfalls(run):
         print(f"arbiter loses on {line}")
     print()
-    if run["per_source"]:
+    if run.per_source:
         print(report.per_source(run))
         print()
     print(report.confusion(summary))
     print()
-    print(tabulate([[name, f"{run['signal_coverage'].get(name, 0):.0%}",
-                     run["unavailable_reasons"].get(name, "")] for name in run["signals"]],
+    print(tabulate([[name, f"{run.signal_coverage.get(name, 0):.0%}",
+                     run.unavailable_reasons.get(name, "")] for name in run.signals],
                    headers=["signal", "available", "reason if unavailable"]))
-    for record in run["files"]:
+    for record in run.files:
         if record["error"]:
             print(f"failed: {record['error']}", file=sys.stderr)
         if record["reference_error"]:

@@ -3,7 +3,6 @@ annotated beats without touching the cache's tracked-beat values."""
 import numpy as np
 import pytest
 
-from meterlab.evaluate import evaluation
 from meterlab.engine import registry
 from meterlab.evaluate.beat_diagnosis import (AnnotatedBeatAnalysis, beat_fmeasure,
                                               by_condition, condition, needs_beats)
@@ -89,7 +88,6 @@ def test_script_reports_tracked_and_annotated_beats_per_condition(tmp_path, monk
     reads the beats is wrong with them and right with the annotation."""
     install_signal(tmp_path, monkeypatch, "period_test", source=PERIOD_SIGNAL)
     monkeypatch.setattr(registry, "SIGNALS", ("period_test",))
-    monkeypatch.setattr(evaluation, "SIGNALS", ("period_test",))
     (tmp_path / "audio").mkdir()
     (tmp_path / "annotations").mkdir()
     for name in ("a", "b"):

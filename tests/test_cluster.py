@@ -93,5 +93,5 @@ def test_local_cluster_gives_the_local_pools_results(tmp_path):
     assert len(pool_cache) >= len(entries) * len(signals) and pool_cache == dask_cache
     assert _identical_tables(pool_table.table, dask_table.table)
     assert pool_table.table.available.any() and not dask_table.problems
-    assert pool_run["metrics"] == dask_run["metrics"] and pool_run["files"] == dask_run["files"]
-    assert np.isfinite(pool_run["metrics"]["accuracy"])
+    assert pool_run.metrics == dask_run.metrics and pool_run.files == dask_run.files
+    assert np.isfinite(pool_run.metrics["accuracy"])

@@ -1,4 +1,5 @@
 """Metrics, eval runs, the baseline rule, and eval's refusal of a stale arbiter."""
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,8 @@ from meterlab.evaluate import metrics, reference, runs
 from meterlab.engine import registry
 from meterlab.learn.arbiter import Arbiter, VoteArbiter
 from meterlab.data.datasets import Entry
-from meterlab.evaluate.evaluation import check_versions, current_versions, evaluate
+from meterlab.evaluate.evaluation import EvalRun, evaluate
+from meterlab.learn.predictor import check_versions, current_versions
 from meterlab.learn.mlp import CheckpointError
 from tests.conftest import click_track, install_signal
 
@@ -33,9 +35,9 @@ def test_binary_decides_between_three_and_four_only():
 
 
 def _run(correct_paths, all_paths, split="test", dataset="corpus"):
-    return {"split": split, "dataset": dataset, "files": [
+    return EvalRun(split=split, dataset=dataset, files=[
         {"path": p, "meter": 4, "predicted": 4 if p in correct_paths else 3} for p in all_paths],
-        "metrics": {"accuracy": len(correct_paths) / len(all_paths)}}
+        metrics={"accuracy": len(correct_paths) / len(all_paths)})
 
 
 def test_baseline_is_replaced_only_by_a_better_run_on_the_same_files(tmp_path):
@@ -49,18 +51,21 @@ def test_baseline_is_replaced_only_by_a_better_run_on_the_same_files(tmp_path):
     comparison = runs.compare(better, runs.load_baseline("corpus", tmp_path))
     assert comparison["improved"] == ["c", "d"] and comparison["regressed"] == ["a"]
     assert runs.save_baseline(better, tmp_path)[0]
-    assert runs.load_baseline("corpus", tmp_path)["metrics"]["accuracy"] == 0.75
+    assert runs.load_baseline("corpus", tmp_path).metrics["accuracy"] == 0.75
     saved, reason = runs.save_baseline(_run({"x"}, ["x", "y"], dataset="scores"), tmp_path)
     assert saved and "no baseline yet" in reason
-    assert runs.load_baseline("corpus", tmp_path)["metrics"]["accuracy"] == 0.75
+    assert runs.load_baseline("corpus", tmp_path).metrics["accuracy"] == 0.75
 
 
 def test_run_is_saved_with_a_confusion_plot(tmp_path):
-    run = {"split": "test", "dataset": "corpus", "files": [],
-           "metrics": metrics.summary([3, 4], np.eye(2), [3, 4])}
+    run = EvalRun(split="test", dataset="corpus",
+                  metrics=metrics.summary([3, 4], np.eye(2), [3, 4]))
     path = runs.save_run(run, tmp_path)
     png = path.with_name(path.stem + "-confusion.png")
     assert path.is_file() and png.read_bytes().startswith(b"\x89PNG")
+    found, loaded = runs.latest_run("corpus", tmp_path)
+    assert found == path and isinstance(loaded, EvalRun)
+    assert (loaded.split, loaded.metrics["accuracy"]) == ("test", 1.0)
 
 
 def test_eval_lists_bad_files_and_keeps_them_in_the_denominator(tmp_path, monkeypatch,
@@ -73,8 +78,8 @@ def test_eval_lists_bad_files_and_keeps_them_in_the_denominator(tmp_path, monkey
     entries = [Entry(good, 4, "test", "good"), Entry(empty, 3, "test", "empty")]
     run = evaluate(entries, VoteArbiter(("fake_eval",), (3, 4)), progress=False,
                    cache_root=tmp_path / "cache")
-    assert run["metrics"]["n"] == 2 and run["metrics"]["failed"] == 1
-    failed = [record for record in run["files"] if record["error"]]
+    assert run.metrics["n"] == 2 and run.metrics["failed"] == 1
+    failed = [record for record in run.files if record["error"]]
     assert len(failed) == 1 and "empty.wav" in failed[0]["error"] and "empty" in failed[0]["error"]
 
 
@@ -95,13 +100,13 @@ def test_an_odd_error_in_the_reference_is_one_failed_file_not_the_end_of_eval(
     entries = [Entry(good, 4, "test", "good"), Entry(odd, 3, "test", "odd")]
     run = evaluate(entries, VoteArbiter(("fake_eval",), (3, 4)), workers=workers,
                    progress=False, cache_root=tmp_path / "cache")
-    by_name = {Path(record["path"]).name: record for record in run["files"]}
+    by_name = {Path(record["path"]).name: record for record in run.files}
     assert by_name["good.wav"]["reference"] == 4 and by_name["good.wav"]["reference_error"] is None
     assert by_name["odd.wav"]["reference"] is None
     assert by_name["odd.wav"]["reference_error"] == (
         f"{odd}: madmom DBN reference failed: RuntimeError: activations of a strange shape")
-    assert run["reference"]["n"] == 2 and run["reference"]["failed"] == 1
-    assert run["metrics"]["n"] == 2 and run["metrics"]["failed"] == 0
+    assert run.reference["n"] == 2 and run.reference["failed"] == 1
+    assert run.metrics["n"] == 2 and run.metrics["failed"] == 0
 
 
 def test_eval_accepts_an_arbiter_of_the_current_signal_code_and_refuses_it_after_a_change(
@@ -158,15 +163,15 @@ def test_eval_prints_accuracy_per_source(tmp_path, monkeypatch, write_audio, cap
                    ("m2", 3, "MAG", None), ("m3", 4, "MAG", None)])]
     run = evaluate(entries, VoteArbiter(("fake_eval",), (3, 4)), progress=False,
                    cache_root=tmp_path / "cache")
-    assert {source: (s["n"], s["correct"]) for source, s in run["per_source"].items()} == {
+    assert {source: (s["n"], s["correct"]) for source, s in run.per_source.items()} == {
         "FMA": (2, 1), "MAG": (3, 2)}
-    assert run["per_source"]["FMA"]["accuracy_with_alt"] == 1.0
-    assert [record["source"] for record in run["files"]] == ["FMA"] * 2 + ["MAG"] * 3
-    run.update(split="test", dataset="meter2800")
+    assert run.per_source["FMA"]["accuracy_with_alt"] == 1.0
+    assert [record["source"] for record in run.files] == ["FMA"] * 2 + ["MAG"] * 3
+    run = dataclasses.replace(run, split="test", dataset="meter2800")
     load_script("scripts/eval.py").print_report(run)
     printed = capsys.readouterr().out
     lines = [line.split() for line in printed.splitlines()]
-    reference = {source: f"{s['accuracy']:.1%}" for source, s in run["reference_per_source"].items()}
+    reference = {source: f"{s['accuracy']:.1%}" for source, s in run.reference_per_source.items()}
     assert ["FMA", "2", "1/2", "50.0%", "50.0%", "0", reference["FMA"], "100.0%"] in lines
     assert ["MAG", "3", "2/3", "66.7%", "50.0%", "0", reference["MAG"]] in lines
     assert ["arbiter,", "prior", "meter2800", "3/5", "60.0%", "50.0%", "100.0%", "0.0%",

@@ -7,7 +7,6 @@ import pytest
 import soundfile as sf
 import torch
 
-from meterlab.evaluate import evaluation
 from meterlab.learn import priors
 from meterlab.data.build.corpus.bad_files import BAD_FILES as BAD, write_bad_files
 from meterlab.engine import registry
@@ -37,7 +36,6 @@ def predict_script(tmp_path, monkeypatch):
     probabilities as they come (uniform prior: these tests are about files)."""
     monkeypatch.setattr(priors, "DEFAULT_PRIOR", priors.UNIFORM)
     module = install_signal(tmp_path, monkeypatch, "seconds", source=SECONDS_SIGNAL)
-    monkeypatch.setattr(evaluation, "SIGNALS", ("seconds",))
     monkeypatch.setattr(registry, "SIGNALS", ("seconds",))
     script = load_script("scripts/predict.py")
     script.signal_module = module

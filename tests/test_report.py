@@ -5,7 +5,6 @@ import subprocess
 
 import soundfile as sf
 
-from meterlab.evaluate import evaluation
 from meterlab.engine import registry
 from tests.conftest import REPO, click_track, install_signal, load_script
 
@@ -27,7 +26,6 @@ def write_dataset(root, rows):
 def test_eval_reports_each_dataset_and_results_hold_both(tmp_path, monkeypatch, capsys):
     install_signal(tmp_path, monkeypatch, "fake_report")
     monkeypatch.setattr(registry, "SIGNALS", ("fake_report",))
-    monkeypatch.setattr(evaluation, "SIGNALS", ("fake_report",))
     corpus = write_dataset(tmp_path / "corpus", [(3, "corpus"), (4, "corpus")])
     scores = write_dataset(tmp_path / "scores", [(3, "bach"), (4, "essenFolksong"),
                                                  (4, "essenFolksong")])

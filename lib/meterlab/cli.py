@@ -134,7 +134,7 @@ def add_predictor_arguments(parser):
 def load_checked_predictor(checkpoint=None):
     """The arbiter (or the vote) for eval/predict; exits with the reason when unusable."""
     from .learn.mlp import CheckpointError
-    from .evaluate.evaluation import check_versions, load_predictor
+    from .learn.predictor import check_versions, load_predictor
 
     try:
         predictor = load_predictor(checkpoint)

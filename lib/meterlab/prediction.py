@@ -19,6 +19,7 @@ from .engine.atomic import atomic_open, write_json
 from .data.datasets import Entry, read_manifest, song_id_from_path
 from .engine.scoring import run_files
 from .learn.extract import results_table
+from .learn.predictor import table_probabilities
 from .formats import is_audio, is_unsupported_audio, unsupported_cause
 
 #: Files given on the command line with this suffix are manifests, not audio.
@@ -99,9 +100,8 @@ def predict(entries, predictor, workers=1, cache_root=config.CACHE_DIR, progress
                                  workers, cache_root, progress, "predicting", scheduler)))
     usable = [entry for entry in decodable if not results[entry.path].error]
     table = results_table(usable, [results[entry.path] for entry in usable], predictor.signals)
-    probabilities = dict(zip((entry.path for entry in usable), priors.reweight(
-        predictor.probabilities(table), predictor.training_prior,
-        prior.shares(predictor.classes)) if usable else []))
+    probabilities = dict(zip((entry.path for entry in usable),
+                             table_probabilities(table, predictor, prior)))
     return [record(entry, results.get(entry.path), probabilities.get(entry.path),
                    predictor, causes.get(entry.path)) for entry in entries]
 

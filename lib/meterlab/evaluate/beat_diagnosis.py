@@ -21,7 +21,8 @@ from ..engine.cache import Cache
 from ..data.layout import annotation_path, read_beats
 from ..engine.run import map_files
 from ..engine.scoring import FileResult, analyse_file
-from .evaluation import class_probabilities, signal_votes
+from ..learn.predictor import table_probabilities
+from .evaluation import signal_votes
 from ..learn.extract import results_table
 from ..engine.registry import analysis_module, signal_module
 
@@ -173,8 +174,7 @@ def tracked_and_annotated(diagnosis, probabilities_of, classes):
 def arbiter_comparison(diagnosis, predictor, prior, classes):
     """:func:`tracked_and_annotated` of the arbiter under ``prior``."""
     return tracked_and_annotated(
-        diagnosis, lambda table: class_probabilities(predictor.probabilities(table), predictor,
-                                                     prior, classes), classes)
+        diagnosis, lambda table: table_probabilities(table, predictor, prior, classes), classes)
 
 
 def signal_comparisons(diagnosis, classes):

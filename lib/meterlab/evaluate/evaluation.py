@@ -1,58 +1,64 @@
 """Evaluation: predict every file of a split through the engine and score the predictions,
 beside madmom's own downbeat tracker (:mod:`meterlab.evaluate.reference`) and each signal alone."""
 import hashlib
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
 from .. import config
-from . import metrics, reference
-from ..engine import registry
 from ..learn import priors
-from ..learn.arbiter import Arbiter, VoteArbiter
 from ..learn.extract import score_table
-from ..learn.mlp import CheckpointError
-from ..engine.registry import SIGNALS
-from ..engine.versions import signal_version
+from ..learn.predictor import current_versions, table_probabilities
+from . import metrics, reference
 
 
-def load_predictor(checkpoint=None):
-    """The arbiter at ``checkpoint``; without one, the default checkpoint or else the vote.
+@dataclass
+class EvalRun:
+    """One eval: the arbiter's figures under the chosen prior and under uniform, madmom's
+    reference and each signal alone beside them, and a record per file.
 
-    An explicitly named checkpoint must exist; the default one may be absent (nothing
-    trained yet), and then every signal votes (see :class:`VoteArbiter`).
+    Figures are :func:`meterlab.evaluate.metrics.summary` dicts; ``files`` holds one dict
+    per file (path, meter, predicted, reference, probabilities, error). Saved runs are
+    JSON (:meth:`record`) and read back with :meth:`from_record`.
     """
-    if checkpoint is not None:
-        return Arbiter.load(checkpoint)
-    if config.ARBITER_CHECKPOINT.is_file():
-        return Arbiter.load(config.ARBITER_CHECKPOINT)
-    return VoteArbiter(SIGNALS)
 
+    metrics: dict = field(default_factory=dict)
+    metrics_uniform: dict = field(default_factory=dict)
+    reference: dict = field(default_factory=dict)
+    per_source: dict = field(default_factory=dict)
+    reference_per_source: dict = field(default_factory=dict)
+    per_signal: dict = field(default_factory=dict)
+    files: list = field(default_factory=list)
+    prior: str = ""
+    prior_name: str = ""
+    reference_classes: list = field(default_factory=list)
+    signals: list = field(default_factory=list)
+    signal_coverage: dict = field(default_factory=dict)
+    unavailable_reasons: dict = field(default_factory=dict)
+    signal_versions: dict = field(default_factory=dict)
+    arbiter: str = "vote"
+    arbiter_sha1: str = None
+    #: Where the files came from, set by the caller (:func:`evaluate` does not know).
+    dataset: str = ""
+    split: str = ""
+    limit: int = 0
+    data_dir: str = ""
 
-def current_versions(signals):
-    return {name: signal_version(name) for name in signals}
+    def record(self):
+        """The run as JSON-able data."""
+        return asdict(self)
 
-
-def check_versions(predictor):
-    """Refuse an arbiter whose signals are gone or changed since it was trained (scores
-    would differ)."""
-    gone = [name for name in predictor.signals if name not in registry.SIGNALS]
-    if gone:
-        raise CheckpointError(
-            f"{predictor.path}: this arbiter reads signal(s) that no longer exist "
-            f"({', '.join(gone)}; known: {', '.join(registry.SIGNALS)}); re-run "
-            "`make extract grid` (or `make all`)")
-    mismatches = predictor.version_mismatches(current_versions(predictor.signals))
-    if mismatches:
-        names = ", ".join(sorted(mismatches))
-        raise CheckpointError(
-            f"{predictor.path}: signal code or models changed since this arbiter was trained "
-            f"({names}); re-run `make extract grid` (or `make all`)")
+    @classmethod
+    def from_record(cls, record):
+        """A run saved by :meth:`record` (keys it does not know are left out)."""
+        return cls(**{item.name: record[item.name] for item in fields(cls)
+                      if item.name in record})
 
 
 def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CACHE_DIR,
              scheduler=None, prior=None):
-    """Predict ``entries``; returns the run record (metrics, per-file results).
+    """Predict ``entries``; returns the :class:`EvalRun`.
 
     ``metrics`` are under ``prior`` (a :class:`~meterlab.learn.priors.Prior`; ``None``: the
     default, :func:`meterlab.learn.priors.choose_prior`), ``metrics_uniform`` under the uniform
@@ -66,13 +72,11 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
     classes = sorted(set(predictor.classes) | {entry.meter for entry in entries})
     row_of = {path: row for row, path in enumerate(table.paths)}
     rows = [row_of.get(str(entry.path)) for entry in entries]
-    scored = (predictor.probabilities(table) if table.paths
-              else np.zeros((0, len(predictor.classes))))
 
     def under(chosen):
         """(entries, classes) probabilities under the prior ``chosen``; NaN rows where
         a file could not be analysed."""
-        moved = class_probabilities(scored, predictor, chosen, classes)
+        moved = table_probabilities(table, predictor, chosen, classes)
         full = np.full((len(entries), len(classes)), np.nan)
         for i, row in enumerate(rows):
             if row is not None:
@@ -101,34 +105,24 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
     truth = [entry.meter for entry in entries]
     alternatives = [entry.alt_meter for entry in entries]
     sources = [entry.source for entry in entries]
-    return {
-        "prior": prior.describe(predictor.classes),
-        "prior_name": prior.name,
-        "metrics": metrics.summary(truth, probabilities, classes, alternatives),
-        "metrics_uniform": metrics.summary(truth, uniform, classes, alternatives),
-        "reference": metrics.summary(truth, answers, classes, alternatives),
-        "reference_classes": list(predictor.classes),
-        "per_source": metrics.per_source(truth, probabilities, classes, sources, alternatives),
-        "reference_per_source": metrics.per_source(truth, answers, classes, sources,
-                                                   alternatives),
-        "per_signal": signal_accuracy(table, classes),
-        "files": files,
-        "signals": list(predictor.signals),
-        "signal_coverage": table.coverage() if table.paths else {},
-        "unavailable_reasons": extraction.unavailable_reasons,
-        "signal_versions": current_versions(predictor.signals),
-        "arbiter": "vote" if predictor.path is None else str(predictor.path),
-        "arbiter_sha1": None if predictor.path is None else _sha1(predictor.path),
-    }
-
-
-def class_probabilities(scored, predictor, prior, classes):
-    """The arbiter's probabilities ``scored`` (files, its classes) moved to ``prior`` and
-    laid out over ``classes`` (0 for a class it does not know)."""
-    moved = priors.reweight(scored, predictor.training_prior, prior.shares(predictor.classes))
-    full = np.zeros((len(moved), len(classes)))
-    full[:, [classes.index(meter) for meter in predictor.classes]] = moved
-    return full
+    return EvalRun(
+        prior=prior.describe(predictor.classes),
+        prior_name=prior.name,
+        metrics=metrics.summary(truth, probabilities, classes, alternatives),
+        metrics_uniform=metrics.summary(truth, uniform, classes, alternatives),
+        reference=metrics.summary(truth, answers, classes, alternatives),
+        reference_classes=list(predictor.classes),
+        per_source=metrics.per_source(truth, probabilities, classes, sources, alternatives),
+        reference_per_source=metrics.per_source(truth, answers, classes, sources, alternatives),
+        per_signal=signal_accuracy(table, classes),
+        files=files,
+        signals=list(predictor.signals),
+        signal_coverage=table.coverage() if table.paths else {},
+        unavailable_reasons=extraction.unavailable_reasons,
+        signal_versions=current_versions(predictor.signals),
+        arbiter="vote" if predictor.path is None else str(predictor.path),
+        arbiter_sha1=None if predictor.path is None else _sha1(predictor.path),
+    )
 
 
 def reference_answers(entries, reference_classes, classes, workers=1,

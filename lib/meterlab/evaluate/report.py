@@ -18,14 +18,14 @@ def _share(summary, key):
 def comparison(run, tablefmt="simple"):
     """One row per answer (arbiter, arbiter under uniform, reference, each signal):
     accuracy, balanced accuracy, accuracy per class, binary 3 vs 4."""
-    summary = run["metrics"]
+    summary = run.metrics
     classes = summary["classes"]
-    answers = [(f"arbiter, prior {run['prior_name']}", summary),
-               ("arbiter, prior uniform", run["metrics_uniform"]),
-               (f"{REFERENCE_LABEL}, beats_per_bar={run['reference_classes']}",
-                run["reference"])]
-    answers += [(f"{name} alone", run["per_signal"][name]) for name in run["signals"]
-                if name in run["per_signal"]]
+    answers = [(f"arbiter, prior {run.prior_name}", summary),
+               ("arbiter, prior uniform", run.metrics_uniform),
+               (f"{REFERENCE_LABEL}, beats_per_bar={run.reference_classes}",
+                run.reference)]
+    answers += [(f"{name} alone", run.per_signal[name]) for name in run.signals
+                if name in run.per_signal]
     rows = [[name, f"{s['correct']}/{s['n']}", _share(s, "accuracy"),
              _share(s, "balanced_accuracy")]
             + [_share(s["per_class"], meter) for meter in classes]
@@ -38,9 +38,9 @@ def comparison(run, tablefmt="simple"):
 def shortfalls(run):
     """Where the arbiter (under its prior) loses to the reference or to the best signal
     alone, on accuracy or binary 3 vs 4: the issue's bar, as sentences."""
-    summary = run["metrics"]
-    rivals = [(REFERENCE_LABEL, run["reference"])] + [
-        (f"{name} alone", s) for name, s in run["per_signal"].items()]
+    summary = run.metrics
+    rivals = [(REFERENCE_LABEL, run.reference)] + [
+        (f"{name} alone", s) for name, s in run.per_signal.items()]
     lost = []
     for key, label in (("accuracy", "accuracy"), ("binary_3v4_accuracy", "binary 3 vs 4")):
         if summary.get(key) is None:
@@ -54,12 +54,12 @@ def shortfalls(run):
 def per_source(run, tablefmt="simple"):
     """Accuracy of each source (METER2800's FMA, MAG, ...; the corpus; the score
     collections) on its own, with the reference's beside it."""
-    lenient = any("accuracy_with_alt" in s for s in run["per_source"].values())
+    lenient = any("accuracy_with_alt" in s for s in run.per_source.values())
     rows = []
-    for source, s in run["per_source"].items():
+    for source, s in run.per_source.items():
         rows.append([source, s["n"], f"{s['correct']}/{s['n']}", _share(s, "accuracy"),
                      _share(s, "balanced_accuracy"), s["failed"],
-                     _share(run["reference_per_source"][source], "accuracy")]
+                     _share(run.reference_per_source[source], "accuracy")]
                     + ([_share(s, "accuracy_with_alt")] if lenient else []))
     return tabulate(rows, tablefmt=tablefmt, headers=[
         "source", "files", "correct", "accuracy", "balanced", "failed", "reference"]
@@ -75,19 +75,19 @@ def confusion(summary, tablefmt="simple"):
 
 def title(run):
     """``"corpus test split, 48 files, prior meter2800 (...)"``."""
-    return (f"{run.get('dataset', '')} {run['split']} split, {run['metrics']['n']} files, "
-            f"prior {run['prior']}")
+    return (f"{run.dataset} {run.split} split, {run.metrics['n']} files, "
+            f"prior {run.prior}")
 
 
 def markdown(run, source, figure=None):
     """A run's tables in Markdown, naming the run file they came from."""
-    lines = [f"**{run.get('dataset', '')}** {run['split']} split: eval of "
-             f"`{Path(run['arbiter']).name}` (`{Path(source).name}`), "
-             f"{run['metrics']['n']} files, {run['metrics']['failed']} failed; prior "
-             f"{run['prior']}.", "", comparison(run, "github"), ""]
-    if run["per_source"]:
+    lines = [f"**{run.dataset}** {run.split} split: eval of "
+             f"`{Path(run.arbiter).name}` (`{Path(source).name}`), "
+             f"{run.metrics['n']} files, {run.metrics['failed']} failed; prior "
+             f"{run.prior}.", "", comparison(run, "github"), ""]
+    if run.per_source:
         lines += [per_source(run, "github"), ""]
-    lines += [confusion(run["metrics"], "github")]
+    lines += [confusion(run.metrics, "github")]
     if figure:
-        lines += ["", f"![confusion matrix, {run.get('dataset', '')}]({figure})"]
+        lines += ["", f"![confusion matrix, {run.dataset}]({figure})"]
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import config
 from ..engine.atomic import atomic_open, write_json
+from .evaluation import EvalRun
 
 BASELINE = "baseline-{dataset}.json"
 
@@ -18,9 +19,9 @@ def save_run(run, runs_dir=config.RUNS_DIR):
     runs_dir = Path(runs_dir)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     path = runs_dir / f"{stamp}.json"
-    write_json(path, run)
-    plot_confusion(run["metrics"], runs_dir / f"{stamp}-confusion.png",
-                   f"{run.get('dataset', '')} {run.get('split', '')}".strip())
+    write_json(path, run.record())
+    plot_confusion(run.metrics, runs_dir / f"{stamp}-confusion.png",
+                   f"{run.dataset} {run.split}".strip())
     return path
 
 
@@ -31,22 +32,21 @@ def baseline_path(dataset, runs_dir=config.RUNS_DIR):
 
 def load_baseline(dataset, runs_dir=config.RUNS_DIR):
     path = baseline_path(dataset, runs_dir)
-    return json.loads(path.read_text()) if path.is_file() else None
+    return EvalRun.from_record(json.loads(path.read_text())) if path.is_file() else None
 
 
 def file_set(run):
-    return sorted(record["path"] for record in run["files"])
+    return sorted(record["path"] for record in run.files)
 
 
 def compare(run, baseline):
     """Accuracy change and flipped files against ``baseline``; ``None`` when not comparable."""
-    if baseline is None or baseline.get("split") != run.get("split") \
-            or file_set(baseline) != file_set(run):
+    if baseline is None or baseline.split != run.split or file_set(baseline) != file_set(run):
         return None
-    before = {r["path"]: r["predicted"] == r["meter"] for r in baseline["files"]}
-    after = {r["path"]: r["predicted"] == r["meter"] for r in run["files"]}
+    before = {r["path"]: r["predicted"] == r["meter"] for r in baseline.files}
+    after = {r["path"]: r["predicted"] == r["meter"] for r in run.files}
     return {
-        "accuracy_delta": run["metrics"]["accuracy"] - baseline["metrics"]["accuracy"],
+        "accuracy_delta": run.metrics["accuracy"] - baseline.metrics["accuracy"],
         "improved": sorted(p for p in after if after[p] and not before[p]),
         "regressed": sorted(p for p in after if before[p] and not after[p]),
     }
@@ -55,19 +55,19 @@ def compare(run, baseline):
 def save_baseline(run, runs_dir=config.RUNS_DIR):
     """Make ``run`` the baseline of its dataset if it beats the current one; returns
     (saved, reason)."""
-    path = baseline_path(run.get("dataset"), runs_dir)
-    baseline = load_baseline(run.get("dataset"), runs_dir)
+    path = baseline_path(run.dataset, runs_dir)
+    baseline = load_baseline(run.dataset, runs_dir)
     if baseline is None:
-        write_json(path, run)
+        write_json(path, run.record())
         return True, "no baseline yet: saved this run as the baseline"
     comparison = compare(run, baseline)
     if comparison is None:
         return False, ("not saved: the baseline is on another split or file set "
                        f"(delete {path} to start a new one)")
     if comparison["accuracy_delta"] <= 0:
-        return False, (f"not saved: accuracy {run['metrics']['accuracy']:.3f} does not beat "
-                       f"the baseline's {baseline['metrics']['accuracy']:.3f}")
-    write_json(path, run)
+        return False, (f"not saved: accuracy {run.metrics['accuracy']:.3f} does not beat "
+                       f"the baseline's {baseline.metrics['accuracy']:.3f}")
+    write_json(path, run.record())
     return True, f"saved as the new baseline ({comparison['accuracy_delta']:+.3f})"
 
 
@@ -103,7 +103,7 @@ def latest_run(dataset, runs_dir=config.RUNS_DIR, split="test"):
     """The newest saved run of ``dataset`` on ``split`` (run files sort by their
     timestamp names); ``(None, None)`` when there is none."""
     for path in sorted(Path(runs_dir).glob("2*.json"), reverse=True):
-        run = json.loads(path.read_text())
-        if run.get("split") == split and run.get("dataset") == dataset:
+        run = EvalRun.from_record(json.loads(path.read_text()))
+        if run.split == split and run.dataset == dataset:
             return path, run
     return None, None
