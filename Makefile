@@ -68,7 +68,7 @@ else
 endif
 DATASET_ARGS += $(if $(CLASSES),--classes $(CLASSES))
 
-ARBITER_SOURCES := $(addprefix lib/meterlab/learn/,arbiter.py mlp.py grid.py extract.py priors.py) \
+ARBITER_SOURCES := $(addprefix lib/meterlab/learn/,arbiter.py mlp.py grid.py table.py priors.py) \
 	scripts/training/grid_arbiter.py
 
 DATASET_TAG := $(STAMPS)/dataset

@@ -18,8 +18,8 @@ from meterlab.learn import arbiter, grid
 from meterlab import config
 from meterlab.learn.arbiter import Arbiter, ArbiterSettings, VoteArbiter
 from tests.conftest import load_script
-from meterlab.learn.extract import (CoverageError, Extraction, ScoreTable, check_coverage,
-                                    select_signals)
+from meterlab.learn.extract import CoverageError, Extraction, check_coverage
+from meterlab.learn.table import ScoreTable, select_signals
 
 CLASSES = (3, 4, 5, 7)
 

@@ -11,7 +11,7 @@ import soundfile as sf
 
 from tests.conftest import click_track, write_meter2800_table
 
-from meterlab.learn.extract import ScoreTable
+from meterlab.learn.table import ScoreTable
 
 REPO = Path(__file__).resolve().parents[1]
 #: Chance is 1/4 on the small corpus's four classes (8 test files). The arbiter, trained

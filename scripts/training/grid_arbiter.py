@@ -21,7 +21,7 @@ from tabulate import tabulate
 
 from meterlab import cli, config
 from meterlab.learn import grid
-from meterlab.learn.extract import ScoreTable
+from meterlab.learn.table import ScoreTable
 
 
 def main(argv=None):

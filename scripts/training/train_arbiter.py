@@ -10,8 +10,9 @@ from tabulate import tabulate
 
 from meterlab.learn import arbiter
 from meterlab import cli, config
-from meterlab.learn.extract import (MIN_AVAILABLE, MIN_COVERAGE, CoverageError, ScoreTable,
-                                    check_coverage, score_table, select_signals)
+from meterlab.learn.extract import (MIN_AVAILABLE, MIN_COVERAGE, CoverageError,
+                                    check_coverage, score_table)
+from meterlab.learn.table import ScoreTable, select_signals
 from meterlab.engine.registry import parse_signal_list
 
 def dataset_path(split):

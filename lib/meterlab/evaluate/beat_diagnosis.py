@@ -125,7 +125,7 @@ def diagnose(entries, signals, workers=1, cache_root=config.CACHE_DIR, progress=
     Returns
     -------
     dict
-        ``tracked`` and ``annotated``: :class:`~meterlab.learn.extract.ScoreTable` of the files
+        ``tracked`` and ``annotated``: :class:`~meterlab.learn.table.ScoreTable` of the files
         that could be analysed; ``conditions`` and ``fmeasures``: one per row;
         ``problems``: ``(path, cause)`` of the others.
     """

@@ -46,7 +46,7 @@ def signal_features(scores, signals, sharpen):
 
 
 def feature_matrix(table, sharpen):
-    """Arbiter input for a :class:`~meterlab.learn.extract.ScoreTable`."""
+    """Arbiter input for a :class:`~meterlab.learn.table.ScoreTable`."""
     features = signal_features(table.scores, table.signals, sharpen)
     return np.hstack([features, table.available.astype(np.float64)]).astype(np.float32)
 

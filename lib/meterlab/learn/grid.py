@@ -24,7 +24,7 @@ from . import arbiter
 from ..data.datasets import song_folds
 from ..engine.atomic import atomic_open, write_json
 from ..engine.run import map_files
-from .extract import ScoreTable
+from .table import ScoreTable
 
 RESULTS_FILE = "results.json"
 FOLD_SALT = "arbiter-grid-fold"

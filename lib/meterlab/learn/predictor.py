@@ -1,7 +1,7 @@
 """The prediction chain eval and predict share: which arbiter answers, whether it still
 fits the signals' code, and its probabilities under a class prior.
 
-engine (scores) -> :class:`~meterlab.learn.extract.ScoreTable` -> arbiter -> prior -> answer.
+engine (scores) -> :class:`~meterlab.learn.table.ScoreTable` -> arbiter -> prior -> answer.
 """
 import numpy as np
 
