@@ -157,7 +157,7 @@ $(call escaped,$(ONSET_MLP)): $(call escaped,$(WARM_STAMP)) \
 extract: $(call escaped,$(ARBITER_DATA)) ## write every signal's scores on the tuning split to data/arbiter_dataset/
 
 $(call escaped,$(ARBITER_DATA)): $(call escaped,$(WARM_STAMP)) $(call escaped,$(ONSET_MLP)) \
-		lib/meterlab/learn/extract.py scripts/training/train_arbiter.py
+		$(addprefix lib/meterlab/learn/,extract.py table.py) scripts/training/train_arbiter.py
 	$(PYTHON) scripts/training/train_arbiter.py --extract $(DATASET_ARGS) --split tuning --extra-data $(PARALLEL_ARGS) \
 		$(EXTRACT_ARGS)
 
