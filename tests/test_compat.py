@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from meterlab.thirdparty import compat
+from meterlab.thirdparty import beat_this, compat
 from tests.conftest import click_track
 
 
@@ -89,8 +89,8 @@ def test_beat_this_logmel_matches_beat_this_own_front_end():
     rate = settings["sample_rate"]
     noise = 0.1 * np.random.default_rng(0).standard_normal(5 * rate)
     y = (click_track(duration=5.0, sample_rate=rate) + noise).astype(np.float32)
-    ours = compat.beat_this_logmel(y).numpy()
-    assert compat.BEAT_THIS_SAMPLE_RATE == rate
+    ours = beat_this.logmel(y).numpy()
+    assert beat_this.SAMPLE_RATE == rate
     reference = reference_logmel(y, settings)
     assert ours.shape == reference.shape == (1 + len(y) // settings["hop_length"],
                                              settings["n_mels"])

@@ -10,7 +10,7 @@ from meterlab.engine.cache import Cache
 from meterlab.engine.versions import analysis_version, producer_version, signal_version
 from meterlab.engine.scoring import analyse_file
 from meterlab.dsp.meter_decoding import dbn_meter_scores
-from meterlab.signals import beat_this
+from meterlab.thirdparty.beat_this import madmom_columns
 from tests.conftest import click_track
 
 DURATION = 8.0
@@ -80,7 +80,7 @@ def test_replacing_the_checkpoint_changes_the_producer_versions(checkpoint):
 
 def test_beats_that_are_downbeats_become_downbeat_only():
     activations = np.array([[0.9, 0.8], [0.7, 0.1], [0.05, 0.2]], dtype=np.float32)
-    converted = beat_this.madmom_columns(activations)
+    converted = madmom_columns(activations)
     np.testing.assert_allclose(converted, [[0.1, 0.8], [0.6, 0.1], [0.0, 0.2]], atol=1e-4)
 
 
@@ -88,7 +88,7 @@ def test_saturated_activations_still_decode_to_finite_scores():
     """Sigmoids give exact 0 and 1; madmom's DBN finds no path through log(0)."""
     activations = np.zeros((400, 2), dtype=np.float32)
     activations[::25] = 1.0
-    columns = beat_this.madmom_columns(activations)
+    columns = madmom_columns(activations)
     assert np.all(columns > 0) and np.all(columns.sum(axis=1) < 1)
     scores = dbn_meter_scores(columns, 50.0)
     assert np.all(np.isfinite(scores)) and np.isclose(scores.max(), 1.0)

@@ -1,4 +1,5 @@
-"""Make madmom, BeatNet and Beat This! usable on a current, offline Python stack.
+"""Make madmom and BeatNet usable on a current, offline Python stack (Beat This!, which
+needs more, has :mod:`meterlab.thirdparty.beat_this`).
 
 Each fix is one function with a docstring naming the fault. Nothing here edits
 site-packages; :func:`ensure` applies every import-time fix once, and the library
@@ -14,15 +15,6 @@ import numpy as np
 import soxr
 
 from . import madmom_speedups as speedups
-
-#: Beat This!'s log-mel front end (``beat_this.preprocessing.LogMelSpect`` defaults).
-BEAT_THIS_SAMPLE_RATE = 22050
-BEAT_THIS_N_FFT = 1024
-BEAT_THIS_HOP = 441
-BEAT_THIS_N_MELS = 128
-BEAT_THIS_FMIN = 30.0
-BEAT_THIS_FMAX = 11000.0
-BEAT_THIS_LOG_MULTIPLIER = 1000.0
 
 
 def _map_madmom_distribution():
@@ -106,35 +98,3 @@ def madmom_signal(y, sample_rate):
     from madmom.audio.signal import Signal
 
     return Signal(np.asarray(y, dtype=np.float32), sample_rate=sample_rate)
-
-
-@lru_cache(maxsize=1)
-def _beat_this_mel_basis():
-    import librosa
-
-    return librosa.filters.mel(
-        sr=BEAT_THIS_SAMPLE_RATE, n_fft=BEAT_THIS_N_FFT, n_mels=BEAT_THIS_N_MELS,
-        fmin=BEAT_THIS_FMIN, fmax=BEAT_THIS_FMAX, htk=False, norm=None,
-    ).astype(np.float32)
-
-
-def beat_this_logmel(y):
-    """Beat This!'s input features for mono audio at 22050 Hz, shape (frames, 128).
-
-    ``beat_this.preprocessing`` computes them with torchaudio, which has no wheel for
-    this torch. Same parameters here: periodic Hann window of 1024, hop 441, centred
-    with reflect padding, magnitude scaled by 1/sqrt(1024), Slaney mel bands
-    30-11000 Hz without area normalisation, then ``log1p(1000 * mel)``.
-    """
-    import torch
-
-    wave = torch.as_tensor(np.asarray(y, dtype=np.float32))
-    window = torch.hann_window(BEAT_THIS_N_FFT, periodic=True)
-    stft = torch.stft(
-        wave, n_fft=BEAT_THIS_N_FFT, hop_length=BEAT_THIS_HOP, window=window,
-        center=True, pad_mode="reflect", normalized=False, return_complex=True,
-    )
-    magnitude = stft.abs() / np.sqrt(BEAT_THIS_N_FFT)
-    mel = torch.as_tensor(_beat_this_mel_basis()) @ magnitude
-    return torch.log1p(BEAT_THIS_LOG_MULTIPLIER * mel).T
-
