@@ -57,8 +57,8 @@ else ifeq ($(DATASET),meter2800)
   # The tables in either published form; without them, a target that says what is missing.
   METER2800_NAMES := $(foreach split,train val test,$(foreach n,2 4,$(foreach form,tab csv,\
     data_$(split)_$(n)_classes.$(form))))
-  METER2800_TABLES := $(foreach name,$(METER2800_NAMES),\
-    $(if $(wildcard $(call escaped,$(DATA_DIR)/$(name))),$(call escaped,$(DATA_DIR)/$(name))))
+  METER2800_TABLES := $(strip $(foreach name,$(METER2800_NAMES),\
+    $(if $(wildcard $(call escaped,$(DATA_DIR)/$(name))),$(call escaped,$(DATA_DIR)/$(name)))))
   DATASET_INPUT := $(if $(DATA_DIR),$(or $(METER2800_TABLES),meter2800-tables-missing),meter2800-data-dir-missing)
 else ifeq ($(DATASET),manifest)
   DATASET_ARGS := --dataset manifest --data-dir "$(MANIFEST)"

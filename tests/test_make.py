@@ -143,6 +143,10 @@ def test_default_data_folder_in_a_clone_with_spaces(spaced_clone):
 def test_meter2800_folder_with_spaces_finds_its_tables(spaced_clone, tmp_path):
     folder = tmp_path / "METER 2800"
     folder.mkdir()
+    missing = make(spaced_clone, "warm", "DATASET=meter2800", f"DATA_DIR={folder}",
+                   data=tmp_path / "data")
+    assert missing.returncode != 0
+    assert f"error: DATA_DIR={folder} has no METER2800 tables" in missing.stderr
     (folder / "data_train_4_classes.tab").write_text('"filename"\t"label"\t"meter"\n')
     planned = make(spaced_clone, "-n", "warm", "DATASET=meter2800", f"DATA_DIR={folder}",
                    data=tmp_path / "data")

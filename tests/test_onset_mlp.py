@@ -1,5 +1,8 @@
 """The onset MLP: out-of-fold scores for training files, determinism, checkpoints, signal."""
 
+import tracemalloc
+
+import librosa
 import numpy as np
 import pytest
 import soundfile as sf
@@ -11,6 +14,7 @@ from meterlab.analyses import onset_features
 from meterlab.engine.file_analysis import FileAnalysis
 from meterlab.engine.cache import Cache, file_digest
 from meterlab.engine.versions import analysis_version, producer_version
+from meterlab.dsp.curves import lag_peak
 from meterlab.data.datasets import song_folds
 from meterlab.engine.scoring import analyse_file
 from meterlab.learn.mlp import TrainSettings
@@ -194,3 +198,33 @@ def test_training_script_refuses_the_test_split(split, capsys):
     script = load_script("scripts/training/train_onset_mlp.py")
     with pytest.raises(SystemExit, match="test split"):
         script.main(["--split", split])
+
+
+def _peak_bytes(function, *args):
+    tracemalloc.start()
+    try:
+        function(*args)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_tempogram_profile_of_a_long_file_in_flat_memory():
+    """Ten minutes of onset envelope: the windowed profile is the whole tempogram's, and
+    its memory is the same for five and ten minutes (an hour's tempogram is gigabytes)."""
+    fps, period = 100.0, 50.0
+    frames = np.arange(int(600 * fps))
+    envelope = (frames % int(period) == 0) * (1.0 + (frames % int(3 * period) == 0))
+    envelope = envelope + 0.05 * np.random.default_rng(0).random(len(frames))
+    window = int(np.ceil(onset_features.TEMPOGRAM_BEATS * period))
+    whole = librosa.feature.tempogram(onset_envelope=envelope.astype(np.float32),
+                                      win_length=window).mean(axis=1)
+    ours = onset_features._tempogram_profile(envelope, period, fps)
+    expected = [np.nan_to_num(lag_peak(whole / whole[0], period / ratio,
+                                       onset_features.LAG_TOLERANCE))
+                for ratio in onset_features.TEMPO_RATIOS]
+    np.testing.assert_allclose(ours, expected, rtol=2e-3, atol=2e-3)
+    half = _peak_bytes(onset_features._tempogram_profile, envelope[:len(envelope) // 2],
+                       period, fps)
+    full = _peak_bytes(onset_features._tempogram_profile, envelope, period, fps)
+    assert full < 1.25 * half

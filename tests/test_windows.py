@@ -26,6 +26,20 @@ def test_frames_join_seamlessly(short_windows):
     np.testing.assert_allclose(joined, whole)
 
 
+def test_mean_over_windows_is_the_mean_of_the_joined_frames(short_windows):
+    y = np.random.default_rng(1).standard_normal(10_050)
+    joined = windows.windowed_frames(_frame_energy, y, hop=100, sample_rate=1000)
+    seen = []
+
+    def frame_energy(segment):
+        seen.append(len(segment))
+        return _frame_energy(segment)
+
+    np.testing.assert_allclose(windows.windowed_mean(frame_energy, y, 100, 1000),
+                               joined.mean(axis=0))
+    assert len(seen) == 5 and max(seen) <= 3_000       # one window's frames at a time
+
+
 def test_short_input_is_one_window(short_windows):
     calls = []
     y = np.ones(2_500)

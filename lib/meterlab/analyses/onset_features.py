@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import config
 from ..dsp.curves import lag_peak, peaks_near, unbiased_autocorrelation
+from ..dsp.windows import windowed_mean
 from .beats import MIN_BEATS
 
 NEEDS = ("onset", "beats")
@@ -86,7 +87,7 @@ def feature_vector(envelope, rms, fps, beat_times, beat_period):
         [1.0],
         [_read_lag(acf, m * period) for m in OFF_BEAT_LAGS + meters],
         _bar_excess(acf, period),
-        _tempogram_profile(envelope, period),
+        _tempogram_profile(envelope, period, fps),
         [_fold_contrast(onset_accents, k) for k in meters],
         [_fold_contrast(rms_accents, k) for k in meters],
         [_lag_correlation(onset_accents, k) for k in meters],
@@ -107,12 +108,12 @@ def _bar_excess(acf, period):
     return [_read_lag(acf, k * period) - baseline for k in config.CANDIDATE_METERS]
 
 
-def _tempogram_profile(envelope, period):
-    """Mean autocorrelation tempogram read at :data:`TEMPO_RATIOS` of the beat tempo."""
+def _tempogram_profile(envelope, period, fps):
+    """Mean autocorrelation tempogram read at :data:`TEMPO_RATIOS` of the beat tempo,
+    window by window (:mod:`meterlab.windows`): an hour's whole tempogram is gigabytes."""
     window = int(np.ceil(TEMPOGRAM_BEATS * period))
-    tempogram = librosa.feature.tempogram(onset_envelope=envelope.astype(np.float32),
-                                          win_length=window)
-    profile = tempogram.mean(axis=1)
+    profile = windowed_mean(lambda part: librosa.feature.tempogram(
+        onset_envelope=part.astype(np.float32), win_length=window).T, envelope, 1, fps)
     if profile[0] > 0:
         profile = profile / profile[0]
     return [_read_lag(profile, period / ratio) for ratio in TEMPO_RATIOS]

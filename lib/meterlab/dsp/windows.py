@@ -43,17 +43,30 @@ def windowed_frames(compute, y, hop, sample_rate):
         Samples between frames; window bounds fall on frame boundaries.
     sample_rate : float
     """
+    return np.concatenate(list(_kept_frames(compute, y, hop, sample_rate)))
+
+
+def windowed_mean(compute, y, hop, sample_rate):
+    """``windowed_frames(...).mean(axis=0)`` holding one window's frames at a time (a
+    per-frame matrix of a long file need never exist whole)."""
+    total, count = 0.0, 0
+    for frames in _kept_frames(compute, y, hop, sample_rate):
+        total = total + frames.sum(axis=0)
+        count += len(frames)
+    return total / count
+
+
+def _kept_frames(compute, y, hop, sample_rate):
+    """The frames each window of :func:`windowed_frames` keeps, in order."""
     frames_per_s = sample_rate / hop
     core, margin = int(round(CORE_S * frames_per_s)), int(round(MARGIN_S * frames_per_s))
     total = len(y) // hop + 1
     if total <= core + 2 * margin:
-        return compute(y)
-    parts = []
+        yield compute(y)
+        return
     for lo, start, stop, hi in _windows(total, core, margin):
         segment = y[lo * hop:len(y) if hi == total else hi * hop]
-        frames = compute(segment)
-        parts.append(frames[start - lo:stop - lo])
-    return np.concatenate(parts)
+        yield compute(segment)[start - lo:stop - lo]
 
 
 def windowed_events(compute, duration_s):
