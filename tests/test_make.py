@@ -126,7 +126,7 @@ def test_paths_with_spaces_stay_whole(spaced_clone, tmp_path):
     stamp.touch()
     arguments = ("warm", "DATASET=manifest", f"MANIFEST={manifest}")
     assert make(spaced_clone, "-q", *arguments, data=data).returncode == 0
-    edited = make(spaced_clone, "-q", "-W", "lib/meterlab/audio.py", *arguments, data=data)
+    edited = make(spaced_clone, "-q", "-W", "lib/meterlab/engine/audio.py", *arguments, data=data)
     assert edited.returncode == 1            # warm.d's rule names the stamp whole
     manifest.touch()
     os.utime(manifest, (stamp.stat().st_mtime + 1,) * 2)

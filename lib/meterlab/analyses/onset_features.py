@@ -110,7 +110,7 @@ def _bar_excess(acf, period):
 
 def _tempogram_profile(envelope, period, fps):
     """Mean autocorrelation tempogram read at :data:`TEMPO_RATIOS` of the beat tempo,
-    window by window (:mod:`meterlab.windows`): an hour's whole tempogram is gigabytes."""
+    window by window (:mod:`meterlab.dsp.windows`): an hour's whole tempogram is gigabytes."""
     window = int(np.ceil(TEMPOGRAM_BEATS * period))
     profile = windowed_mean(lambda part: librosa.feature.tempogram(
         onset_envelope=part.astype(np.float32), win_length=window).T, envelope, 1, fps)

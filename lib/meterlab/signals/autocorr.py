@@ -48,7 +48,7 @@ TEMPERATURE = 0.1
 
 def low_band_flux(y, sample_rate, hop):
     """Half-wave rectified frame-to-frame rise of the log magnitude below LOW_BAND_HZ,
-    window by window (:mod:`meterlab.windows`): an hour's whole spectrum is 2 GB."""
+    window by window (:mod:`meterlab.dsp.windows`): an hour's whole spectrum is 2 GB."""
     return windowed_frames(lambda segment: _low_band_flux(segment, sample_rate, hop), y, hop,
                            sample_rate)
 
