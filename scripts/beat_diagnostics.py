@@ -13,7 +13,6 @@ beats and again on the annotated ones ("tracked -> annotated"). Signals that do 
 the beats are left out (the same either way). The arbiter is the trained checkpoint: on a
 split it was trained on (not test), its figures are not held out.
 """
-import argparse
 import sys
 
 from tabulate import tabulate
@@ -32,8 +31,7 @@ def pair(before, after, key):
 
 @cli.exits_on_storage_error
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.script_parser(__doc__)
     cli.add_dataset_arguments(parser, default_split="test")
     cli.add_predictor_arguments(parser)
     cli.add_worker_arguments(parser)

@@ -6,7 +6,6 @@ of the sample's clips end to end).
     python scripts/bench_signals.py --limit 8
     python scripts/bench_signals.py --lengths 20,180            # a quicker length table
 """
-import argparse
 import os
 import sys
 
@@ -18,8 +17,7 @@ from meterlab.evaluate.bench import LENGTHS_S, benchmark, length_scaling
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.script_parser(__doc__)
     cli.add_dataset_arguments(parser, default_split="train")
     parser.set_defaults(limit=8)
     parser.add_argument("--signals", default="", help="comma-separated subset (default: all)")

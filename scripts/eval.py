@@ -8,7 +8,6 @@ and each signal alone; compare with (and maybe save) the dataset's baseline.
 The arbiter's class probabilities are re-weighted to a class prior (--prior; see
 lib/meterlab/learn/priors.py): the tables show the result under that prior and under uniform.
 """
-import argparse
 import dataclasses
 import sys
 
@@ -23,8 +22,7 @@ DEFAULT_LIMIT = 20
 
 @cli.exits_on_storage_error
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.script_parser(__doc__)
     cli.add_dataset_arguments(parser, default_split="test")
     parser.set_defaults(limit=DEFAULT_LIMIT)
     cli.add_worker_arguments(parser)

@@ -5,13 +5,12 @@ signal alone, accuracy per source, and the confusion matrix.
 
     python scripts/report_results.py [--datasets corpus scores]
 """
-import argparse
 import re
 import shutil
 import sys
 from pathlib import Path
 
-from meterlab import config
+from meterlab import cli, config
 from meterlab.evaluate import report, runs
 from meterlab.engine.atomic import atomic_open
 
@@ -33,8 +32,7 @@ def dataset_section(dataset, readme):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.script_parser(__doc__)
     parser.add_argument("--datasets", nargs="+", default=list(DEFAULT_DATASETS),
                         help=f"datasets to report, in order (default: {' '.join(DEFAULT_DATASETS)})")
     parser.add_argument("--readme", type=Path, default=config.REPO_ROOT / "README.md",

@@ -8,7 +8,6 @@ files hold, so a signal calling a 3/4 piece 5 is counted wrong even where only 3
 occur; binary 3 vs 4 decides between those two on the files labelled 3 or 4. A file
 where a signal is unavailable counts as wrong for it.
 """
-import argparse
 import sys
 
 from tabulate import tabulate
@@ -21,8 +20,7 @@ from meterlab.engine.registry import parse_signal_list
 
 @cli.exits_on_storage_error
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.script_parser(__doc__)
     cli.add_dataset_arguments(parser, default_split="test")
     parser.add_argument("--signals", default="", help="comma-separated signals (default: all)")
     cli.add_worker_arguments(parser)

@@ -1,4 +1,5 @@
 """Command-line pieces every script shares: dataset and worker flags, problem reports."""
+import argparse
 import functools
 import os
 import sys
@@ -10,6 +11,12 @@ from . import config
 from .data.datasets import (DATASET_KINDS, EMBEDDED_ROOTS, SPLIT_GROUPS, DatasetConfig,
                             DatasetError, parse_classes)
 from .engine.cache import StorageError
+
+
+def script_parser(doc):
+    """The argument parser of a script whose docstring is its help, usage lines kept."""
+    return argparse.ArgumentParser(description=doc,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def add_dataset_arguments(parser, default_split="tuning"):

@@ -5,7 +5,6 @@
     python scripts/setup/make_corpus.py --soundfont MyGM.sf2   # draw each clip's font from two
     python scripts/setup/make_corpus.py --preview corpus.png # existing corpus -> PNG
 """
-import argparse
 import csv
 import json
 import sys
@@ -21,7 +20,7 @@ from meterlab.data.datasets import DatasetError, parse_classes
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.script_parser(__doc__)
     parser.add_argument("--out", default=config.CORPUS_DIR, help=f"corpus folder (default {config.CORPUS_DIR})")
     parser.add_argument("--size", choices=sorted(SIZES), default="default",
                         help="preset: default = " + _describe(SIZES["default"]) + "; small = " + _describe(SIZES["small"]))

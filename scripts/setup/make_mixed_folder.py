@@ -8,7 +8,6 @@ default corpus's cache) re-encoded as wav, flac, ogg and mp3 in nested folders; 
 file of each bad kind (empty, corrupt, truncated, not audio, too short, silent,
 non-finite, m4a, aac).
 """
-import argparse
 import csv
 import sys
 import tempfile
@@ -28,8 +27,7 @@ FOLDERS = ("", "live", "live/2019", "demos")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.script_parser(__doc__)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--good", type=int, default=40, help="good clips (spread over 3,4,5,7)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per good clip")

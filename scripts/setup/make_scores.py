@@ -11,7 +11,6 @@ random ensemble with one SoundFont drawn from pretty_midi's bundled GM font and 
 --soundfont given (General-MIDI .sf2 files). Splits are by work. Prints excerpts per class
 and source; the same counts go to counts.json beside the manifest.
 """
-import argparse
 import sys
 import time
 
@@ -24,7 +23,7 @@ from meterlab.data.build.scores.catalogue import read_catalogue
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.script_parser(__doc__)
     parser.add_argument("--out", default=config.SCORES_DIR, help=f"dataset folder (default {config.SCORES_DIR})")
     parser.add_argument("--size", choices=sorted(SIZES), default="default",
                         help="; ".join(f"{name}: {_describe(size)}" for name, size in SIZES.items()))

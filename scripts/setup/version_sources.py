@@ -7,18 +7,16 @@ what is stale.
     python scripts/setup/version_sources.py                      # one file per line
     python scripts/setup/version_sources.py --rule data/stamps/warm
 """
-import argparse
 import sys
 
 from pathlib import Path
 
-from meterlab import config
+from meterlab import cli, config
 from meterlab.engine.versions import signal_sources
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.script_parser(__doc__)
     parser.add_argument("--rule", metavar="TARGET",
                         help="print a Make rule: TARGET depends on the files, and an empty "
                              "rule per file so that a deleted one re-runs TARGET")

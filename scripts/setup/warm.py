@@ -3,7 +3,6 @@
     python scripts/setup/warm.py --split tuning --extra-data -w 4
     python scripts/setup/warm.py --split all --scheduler tcp://host:8786   # a Dask cluster
 """
-import argparse
 import sys
 import time
 
@@ -16,8 +15,7 @@ from meterlab.engine.warm import analysis_table, cache_totals, signal_table, war
 
 @cli.exits_on_storage_error
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.script_parser(__doc__)
     cli.add_dataset_arguments(parser)
     cli.add_worker_arguments(parser)
     parser.add_argument("--signals", default="", help="comma-separated subset (default: all)")

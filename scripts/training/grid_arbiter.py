@@ -12,7 +12,6 @@ in data/arbiter_grid/ and copied to data/meter_arbiter.pt with its cross-validat
 numbers. Results go to data/arbiter_grid/results.json after every finished fold, so an
 interrupted grid resumes. The test split is never read.
 """
-import argparse
 import shutil
 import sys
 import time
@@ -25,8 +24,7 @@ from meterlab.learn.table import ScoreTable
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.script_parser(__doc__)
     parser.add_argument("--dry-run", action="store_true", help="show what would run, run nothing")
     parser.add_argument("--reset", action="store_true", help="clear previous results, re-run all")
     parser.add_argument("--summary", action="store_true", help="print the results table and exit")

@@ -3,7 +3,6 @@
     python scripts/training/train_arbiter.py --extract --split tuning --extra-data --workers 4
     python scripts/training/train_arbiter.py --sharpen autocorr:2 --boost-rare 1.5 --seeds 3
 """
-import argparse
 import sys
 
 from tabulate import tabulate
@@ -62,8 +61,7 @@ def train(args):
 
 @cli.exits_on_storage_error
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.script_parser(__doc__)
     parser.add_argument("--extract", action="store_true",
                         help="run the engine on the split and write data/arbiter_dataset/")
     cli.add_dataset_arguments(parser)

@@ -5,7 +5,6 @@
 Features come through the cache, so re-training after a change to the model code
 recomputes nothing. The test split is never read.
 """
-import argparse
 import sys
 import time
 
@@ -33,8 +32,7 @@ def report(checkpoint):
 
 @cli.exits_on_storage_error
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.script_parser(__doc__)
     cli.add_dataset_arguments(parser)
     cli.add_worker_arguments(parser)
     parser.add_argument("--seed", type=int, default=0)
