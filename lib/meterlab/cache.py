@@ -31,6 +31,7 @@ import numpy as np
 from . import config
 from .atomic import atomic_open
 
+
 class StorageError(Exception):
     """The cache cannot be written (disk full, read-only folder): no file is to blame, so
     the run stops, naming the folder and the cause."""
