@@ -1,0 +1,8 @@
+"""meterlab's own beat and downbeat tracker: training data, augmentation, features, the
+network, its decoding and its training.
+
+madmom's networks were trained on recorded pop and dance music with drums; on performed
+scores without drums they often lock to another metrical level. This project can make
+exactly annotated performed music in any quantity, so it trains a tracker on it
+(:mod:`.data`), on works the arbiter never sees (:mod:`.works`).
+"""
