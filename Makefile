@@ -76,7 +76,7 @@ EVAL_SOURCES := scripts/eval.py $(addprefix lib/meterlab/,evaluation.py metrics.
 	priors.py reference.py report.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help install test data corpus-preview warm onset-mlp extract grid eval beat-diagnostics smoke predict \
+.PHONY: help install test data tracker-data tracker corpus-preview warm onset-mlp extract grid eval beat-diagnostics smoke predict \
 	results bench all clean meter2800-data-dir-missing meter2800-tables-missing
 
 help: ## list the targets
@@ -108,6 +108,18 @@ $(CORPUS_MANIFEST): $(INSTALLED) scripts/setup/make_corpus.py $(wildcard lib/met
 $(SCORES_MANIFEST): $(INSTALLED) scripts/setup/make_scores.py $(wildcard lib/meterlab/scores/*.py) \
 		lib/meterlab/performance.py lib/meterlab/corpus/render.py
 	$(PYTHON) scripts/setup/make_scores.py --workers $(WORKERS) $(SCORES_ARGS)
+
+TRACKER_DATA := $(DATA)/tracker/tracker_data.json
+TRACKER_MODEL := models/tracker/tracker.pt
+
+tracker-data: $(TRACKER_DATA) ## build the tracker's training data (not part of all; ~10 min)
+
+$(TRACKER_DATA): $(INSTALLED) scripts/setup/make_tracker_data.py \
+		$(addprefix lib/meterlab/tracker/,works.py data.py augment.py features.py)
+	$(PYTHON) scripts/setup/make_tracker_data.py --workers $(WORKERS)
+
+tracker: $(TRACKER_DATA) ## train the beat/downbeat tracker on the tracker data -> models/tracker/ (seeded, <=60 min)
+	$(PYTHON) scripts/training/train_tracker.py --data $(DATA)/tracker --out $(TRACKER_MODEL)
 
 corpus-preview: $(CORPUS_MANIFEST) ## plot one clip per class with its beats: data/corpus/preview.png
 	$(PYTHON) scripts/setup/make_corpus.py --preview $(DATA)/corpus/preview.png

@@ -18,8 +18,8 @@ FMIN, FMAX = 30.0, 10000.0
 
 
 def spectrogram(y, sample_rate=SAMPLE_RATE):
-    """``(frames, bins)`` float32 features of mono ``y``; frame ``i`` is centred on
-    sample ``i * sample_rate / FPS``, so there are ``len(y) // hop + 1`` frames."""
+    """``(frames, bins)`` float32 features of mono ``y``: frame ``i`` is centred on
+    sample ``i * sample_rate / FPS``, one frame per started 1/FPS s."""
     compat.ensure()
     from madmom.audio.signal import FramedSignal
     from madmom.audio.spectrogram import LogarithmicFilteredSpectrogram
