@@ -141,7 +141,7 @@ warm: $(WARM_STAMP) ## fill the signal caches for the tuning and test splits
 -include $(WARM_DEPS)
 
 $(WARM_STAMP): $(INSTALLED) $(DATASET_INPUT) $(DATASET_TAG) scripts/setup/warm.py \
-		scripts/setup/version_sources.py
+		scripts/setup/version_sources.py $(wildcard $(TRACKER_MODEL))
 	$(PYTHON) scripts/setup/version_sources.py --rule $@ > $(WARM_DEPS).tmp
 	mv $(WARM_DEPS).tmp $(WARM_DEPS)
 	$(PYTHON) scripts/setup/warm.py $(DATASET_ARGS) --split all --extra-data $(PARALLEL_ARGS)

@@ -24,6 +24,8 @@ LEARNING_RATE = 2e-3
 TEMPO_WEIGHT = 0.2
 #: Torch threads: the machine's two cores (fixed, so a run's arithmetic is the same everywhere).
 THREADS = 2
+#: Steps between progress lines.
+PROGRESS_STEPS = 50
 #: Half weight one frame (and one BPM) either side of an annotation.
 WIDENING = 0.5
 
@@ -107,13 +109,15 @@ def train(data_dir, epochs, seed=0, log=print):
     for epoch in range(epochs):
         model.train()
         total = 0.0
-        for _ in range(steps):
+        for step in range(steps):
             loss = _loss(model, _batch(train_clips, rng))
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
             schedule.step()
             total += loss.item()
+            if (step + 1) % PROGRESS_STEPS == 0:
+                log(f"epoch {epoch + 1}, step {step + 1}/{steps}, mean loss {total / (step + 1):.4f}")
         model.eval()
         with torch.no_grad():
             val_loss = float(_loss(model, val_batch))
