@@ -118,7 +118,7 @@ $(TRACKER_DATA): $(INSTALLED) scripts/setup/make_tracker_data.py \
 		$(addprefix lib/meterlab/tracker/,works.py data.py augment.py features.py)
 	$(PYTHON) scripts/setup/make_tracker_data.py --workers $(WORKERS)
 
-tracker: $(TRACKER_DATA) ## train the beat/downbeat tracker on the tracker data -> models/tracker/ (seeded, <=60 min)
+tracker: $(TRACKER_DATA) ## train the beat/downbeat tracker on the tracker data -> models/tracker/ (seeded)
 	$(PYTHON) scripts/training/train_tracker.py --data $(DATA)/tracker --out $(TRACKER_MODEL)
 
 corpus-preview: $(CORPUS_MANIFEST) ## plot one clip per class with its beats: data/corpus/preview.png
