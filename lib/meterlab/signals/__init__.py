@@ -20,6 +20,7 @@ SIGNALS = (
     "beatnet",
     "beat_this",
     "onset_mlp",
+    "tracker",
 )
 
 
