@@ -192,7 +192,7 @@ all: $(EVAL_STAMP) $(SCORES_EVAL_STAMP) ## the whole chain; a second run does no
 results: $(EVAL_STAMP) $(SCORES_EVAL_STAMP) ## write the README's results section (both datasets) from the latest test runs
 	$(PYTHON) scripts/report_results.py --datasets $(DATASET) scores
 
-beat-diagnostics: $(ARBITER) ## the arbiter and beat-reading signals with tracked vs annotated beats, per tracking condition (test split)
+beat-diagnostics: $(ARBITER) ## madmom vs the trained tracker (mir_eval beat/downbeat F, level); the arbiter and beat-reading signals with tracked vs annotated beats, per tracking condition (test split)
 	$(PYTHON) scripts/beat_diagnostics.py $(DATASET_ARGS) --split test --workers $(WORKERS)
 
 smoke: $(INSTALLED) $(DATASET_INPUT) ## a fast end-to-end check: 3 test files, 1 worker

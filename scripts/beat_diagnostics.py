@@ -38,10 +38,13 @@ def main(argv=None):
     cli.add_dataset_arguments(parser, default_split="test")
     cli.add_predictor_arguments(parser)
     parser.add_argument("-w", "--workers", type=int, default=1)
+    parser.add_argument("--trackers-only", action="store_true",
+                        help="print the madmom vs tracker table only (no arbiter or signals)")
     args = parser.parse_args(argv)
 
-    predictor = cli.load_checked_predictor(args.checkpoint)
-    prior = cli.checked_prior(args.prior, predictor)
+    if not args.trackers_only:
+        predictor = cli.load_checked_predictor(args.checkpoint)
+        prior = cli.checked_prior(args.prior, predictor)
     entries = cli.load_entries(args)
     annotated = [entry for entry in entries if annotation_path(entry.path).is_file()]
     if not annotated:
@@ -55,6 +58,8 @@ def main(argv=None):
     print(tabulate([[name, t["files"], f"{t['beat_f']:.3f}", f"{t['downbeat_f']:.3f}", f"{t['level']:.1%}"]
                     for name, t in trackers.items()],
                    headers=["tracker", "files", "beat F", "downbeat F", "annotated level"]))
+    if args.trackers_only:
+        return 0
 
     diagnosis = beat_diagnosis.diagnose(annotated, predictor.signals, args.workers)
     cli.report_problems(diagnosis["problems"], "files that could not be analysed")
