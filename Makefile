@@ -207,4 +207,4 @@ bench: $(INSTALLED) $(DATASET_INPUT) ## per-signal cost per file, worker speed-u
 
 clean: ## remove caches, datasets made here, checkpoints and runs (never your own audio)
 	rm -rf $(DATA)/corpus $(DATA)/scores $(DATA)/cache $(DATA)/arbiter_dataset $(DATA)/arbiter_grid \
-	       $(DATA)/runs $(STAMPS) $(ARBITER) $(ONSET_MLP)
+	       $(DATA)/runs $(DATA)/tracker $(STAMPS) $(ARBITER) $(ONSET_MLP)
