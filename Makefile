@@ -86,7 +86,7 @@ EVAL_SOURCES := scripts/eval.py lib/meterlab/learn/priors.py $(addprefix lib/met
 	metrics.py runs.py reference.py report.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help install test data corpus-preview warm onset-mlp extract grid eval beat-diagnostics smoke predict \
+.PHONY: help install test data tracker-data tracker corpus-preview warm onset-mlp extract grid eval beat-diagnostics smoke predict \
 	results bench all clean meter2800-data-dir-missing meter2800-tables-missing
 
 help: ## list the targets
@@ -120,6 +120,19 @@ $(call escaped,$(SCORES_MANIFEST)): $(INSTALLED) scripts/setup/make_scores.py \
 		$(wildcard lib/meterlab/data/build/scores/*.py) \
 		$(addprefix lib/meterlab/data/build/,performance.py render.py)
 	$(PYTHON) scripts/setup/make_scores.py $(PARALLEL_ARGS) $(SCORES_ARGS)
+
+TRACKER_DATA := $(DATA)/tracker/tracker_data.json
+TRACKER_MODEL := models/tracker/tracker.pt
+
+tracker-data: $(call escaped,$(TRACKER_DATA)) ## build the tracker's training data (not part of all; ~10 min)
+
+$(call escaped,$(TRACKER_DATA)): $(INSTALLED) scripts/setup/make_tracker_data.py \
+		$(addprefix lib/meterlab/tracker/,works.py data.py augment.py) \
+		lib/meterlab/learn/tracker/features.py
+	$(PYTHON) scripts/setup/make_tracker_data.py $(PARALLEL_ARGS)
+
+tracker: $(call escaped,$(TRACKER_DATA)) ## train the beat/downbeat tracker on the tracker data -> models/tracker/ (seeded)
+	$(PYTHON) scripts/training/train_tracker.py --data "$(DATA)/tracker" --out $(TRACKER_MODEL)
 
 corpus-preview: $(call escaped,$(CORPUS_MANIFEST)) ## plot one clip per class with its beats: data/corpus/preview.png
 	$(PYTHON) scripts/setup/make_corpus.py --preview "$(DATA)/corpus/preview.png"
@@ -195,7 +208,7 @@ all: $(call escaped,$(EVAL_STAMP)) $(call escaped,$(SCORES_EVAL_STAMP)) ## the w
 results: $(call escaped,$(EVAL_STAMP)) $(call escaped,$(SCORES_EVAL_STAMP)) ## write the README's results section (both datasets) from the latest test runs
 	$(PYTHON) scripts/report_results.py --datasets $(DATASET) scores
 
-beat-diagnostics: $(call escaped,$(ARBITER)) ## the arbiter and beat-reading signals with tracked vs annotated beats, per tracking condition (test split)
+beat-diagnostics: $(call escaped,$(ARBITER)) ## madmom vs the trained tracker (mir_eval beat/downbeat F, level); the arbiter and beat-reading signals with tracked vs annotated beats
 	$(PYTHON) scripts/beat_diagnostics.py $(DATASET_ARGS) --split test $(PARALLEL_ARGS)
 
 smoke: $(INSTALLED) $(DATASET_INPUT) ## a fast end-to-end check: 3 test files, 1 worker
@@ -210,4 +223,5 @@ bench: $(INSTALLED) $(DATASET_INPUT) ## per-signal cost per file, worker speed-u
 
 clean: ## remove caches, datasets made here, checkpoints and runs (never your own audio)
 	rm -rf "$(DATA)/corpus" "$(DATA)/scores" "$(DATA)/cache" "$(DATA)/arbiter_dataset" \
-	       "$(DATA)/arbiter_grid" "$(DATA)/runs" "$(STAMPS)" "$(ARBITER)" "$(ONSET_MLP)"
+	       "$(DATA)/arbiter_grid" "$(DATA)/runs" "$(DATA)/tracker" "$(STAMPS)" "$(ARBITER)" \
+	       "$(ONSET_MLP)"

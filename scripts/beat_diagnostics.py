@@ -11,15 +11,18 @@ pause, where a tracker keeping its tempo counts extra beats). For each group: th
 F-measure, then the arbiter and every signal that reads the beats, run on the tracked
 beats and again on the annotated ones ("tracked -> annotated"). Signals that do not read
 the beats are left out (the same either way). The arbiter is the trained checkpoint: on a
-split it was trained on (not test), its figures are not held out.
+split it was trained on (not test), its figures are not held out. First, madmom's network
+and the trained tracker side by side: mir_eval beat and downbeat F-measure, and the share
+of files tracked at the annotated metrical level.
 """
 import sys
 
 from tabulate import tabulate
 
-from meterlab.evaluate import beat_diagnosis
 from meterlab import cli
 from meterlab.data.layout import annotation_path
+from meterlab.evaluate import beat_diagnosis
+from meterlab.tracker.compare import compare
 
 
 def pair(before, after, key):
@@ -35,10 +38,13 @@ def main(argv=None):
     cli.add_dataset_arguments(parser, default_split="test")
     cli.add_predictor_arguments(parser)
     cli.add_worker_arguments(parser)
+    parser.add_argument("--trackers-only", action="store_true",
+                        help="print the madmom vs tracker table only (no arbiter or signals)")
     args = parser.parse_args(argv)
 
-    predictor = cli.load_checked_predictor(args.checkpoint)
-    prior = cli.checked_prior(args.prior, predictor)
+    if not args.trackers_only:
+        predictor = cli.load_checked_predictor(args.checkpoint)
+        prior = cli.checked_prior(args.prior, predictor)
     entries = cli.load_entries(args)
     annotated = [entry for entry in entries if annotation_path(entry.path).is_file()]
     if not annotated:
@@ -46,6 +52,14 @@ def main(argv=None):
                  f"(expected e.g. {annotation_path(entries[0].path)})")
     if len(annotated) < len(entries):
         print(f"{len(entries) - len(annotated)} files without a beat annotation left out")
+
+    trackers = compare(annotated, **cli.worker_options(args))
+    print(f"\n{args.dataset} {args.split}: beat trackers against the annotations (mir_eval)")
+    print(tabulate([[name, t["files"], f"{t['beat_f']:.3f}", f"{t['downbeat_f']:.3f}",
+                     f"{t['level']:.1%}"] for name, t in trackers.items()],
+                   headers=["tracker", "files", "beat F", "downbeat F", "annotated level"]))
+    if args.trackers_only:
+        return 0
 
     diagnosis = beat_diagnosis.diagnose(annotated, predictor.signals,
                                         **cli.worker_options(args))

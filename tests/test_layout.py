@@ -20,6 +20,7 @@ LAYERS = (
     ("signals",),
     ("evaluate",),
     ("data.build",),
+    ("tracker",),
     ("prediction", "cli", ""),
 )
 

@@ -17,20 +17,24 @@ MIN_BEATS = 8
 
 
 def compute(analysis):
+    shared = analysis["madmom_activations"]
+    times = track(shared["activations"].sum(axis=1).clip(0, 1), int(shared["fps"]))
+    return {"times": times, "period": beat_period(times)}
+
+
+def track(beat_activation, fps):
+    """Beat times (s) of one beat activation at ``fps`` frames/s, window by window;
+    the tracker analyses read other networks' activations through it too."""
     compat.ensure()
     from madmom.features.beats import DBNBeatTrackingProcessor
 
-    shared = analysis["madmom_activations"]
-    fps = int(shared["fps"])
-    beat_activation = shared["activations"].sum(axis=1).clip(0, 1)
     tracker = DBNBeatTrackingProcessor(fps=fps)
 
-    def track(start_s, stop_s):
+    def window(start_s, stop_s):
         first = int(round(start_s * fps))
         return tracker(beat_activation[first:int(round(stop_s * fps))]) + first / fps
 
-    times = windowed_events(track, len(beat_activation) / fps)
-    return {"times": np.asarray(times, dtype=np.float64), "period": beat_period(times)}
+    return np.asarray(windowed_events(window, len(beat_activation) / fps), dtype=np.float64)
 
 
 def beat_period(times):

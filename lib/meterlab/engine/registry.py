@@ -23,6 +23,8 @@ ANALYSES = (
     "beats",
     "beatnet_activations",
     "beat_this_activations",
+    "tracker_activations",
+    "tracker_beats",
 )
 
 SIGNALS = (

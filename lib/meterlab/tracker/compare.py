@@ -1,0 +1,59 @@
+"""madmom's downbeat network and the trained tracker side by side on annotated files:
+mir_eval beat F-measure, downbeat F-measure, and the share of files tracked at the
+annotated metrical level.
+
+Both are decoded alike: beats by the shared DBN beat tracking (``beats`` and
+``tracker_beats``), downbeats by :func:`.decode.downbeat_times` on each network's
+activations, so the figures compare the networks, not their decoders.
+"""
+from .. import config
+from ..engine.file_analysis import FileAnalysis, Unavailable
+from ..engine.audio import AudioError
+from ..engine.cache import Cache
+from ..data.layout import annotation_path, read_beats
+from ..engine.run import map_files
+
+from . import decode
+from ..evaluate import beat_metrics
+
+#: (name, beats analysis, activations analysis) of each tracker compared.
+TRACKERS = (("madmom", "beats", "madmom_activations"),
+            ("tracker", "tracker_beats", "tracker_activations"))
+
+
+def compare_file(job):
+    """``{tracker: file_scores}`` of one annotated file (a tracker that cannot run is left out)."""
+    path, cache_root = job
+    times, positions = read_beats(annotation_path(path))
+    record = {"path": str(path)}
+    try:
+        analysis = FileAnalysis(path, Cache(cache_root))
+        for name, beats, activations in TRACKERS:
+            try:
+                act = analysis[activations]
+                tracked = analysis[beats]["times"]
+            except Unavailable:
+                continue
+            downbeats = decode.downbeat_times(act["activations"], int(act["fps"]))
+            record[name] = beat_metrics.file_scores(times, times[positions == 1], tracked, downbeats)
+    except AudioError as error:
+        record["error"] = str(error)
+    return record
+
+
+def _lost(job, cause):
+    return {"path": str(job[0]), "error": cause}
+
+
+def compare(entries, workers=1, cache_root=config.CACHE_DIR, progress=True, scheduler=None):
+    """``{tracker: {"files", "beat_f", "downbeat_f", "level"}}`` over ``entries``
+    (each with a ``.beats`` annotation)."""
+    jobs = [(entry.path, cache_root) for entry in entries]
+    records = list(map_files(compare_file, jobs, workers, progress, "trackers", _lost,
+                             scheduler))
+    summary = {}
+    for name, _, _ in TRACKERS:
+        scored = [r[name] for r in records if name in r]
+        if scored:
+            summary[name] = {"files": len(scored), **beat_metrics.mean_scores(scored)}
+    return summary
