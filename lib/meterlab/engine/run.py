@@ -11,6 +11,7 @@ import warnings
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
+from ..thirdparty.numba_cache import serialise_cache_writes
 from .pool import ordered_map
 
 
@@ -18,8 +19,10 @@ def init_worker():
     """One BLAS/torch thread per worker: N workers then use N cores, not N x cores.
 
     Also silences madmom's warning about its own bundled GRU models, which it prints on
-    every model load and which no user can act on.
+    every model load and which no user can act on, and makes numba's cache safe for
+    workers compiling at once (:mod:`meterlab.thirdparty.numba_cache`).
     """
+    serialise_cache_writes()
     warnings.filterwarnings("ignore", message="Please update your GRU models")
     os.environ["OMP_NUM_THREADS"] = "1"
     threadpool_limits(1)        # numpy's BLAS pool already exists: the variable is too late
