@@ -195,7 +195,7 @@ def csv_row(answer, records, predictor):
             + [cell(answer["predicted"]), cell(answer["confidence"], "{:.4f}")]
             + [cell(answer["probabilities"].get(meter), "{:.4f}") for meter in predictor.classes]
             + [cell(answer["signals"].get(name)) for name in predictor.signals]
-            + [cell(answer["seconds"], "{:.2f}"), cell(answer["error"])])
+            + [cell(answer["seconds"], "{:.3g}"), cell(answer["error"])])
 
 
 def describe_predictor(predictor):
