@@ -7,7 +7,7 @@ from meterlab.engine import registry
 from meterlab.evaluate.beat_diagnosis import (AnnotatedBeatAnalysis, beat_fmeasure,
                                               by_condition, condition, needs_beats)
 from meterlab.engine.cache import Cache
-from meterlab.engine.versions import analysis_version, producer_version
+from meterlab.engine.versions import analysis_version
 from meterlab.data.layout import write_beats
 from tests.conftest import click_track, install_signal, load_script
 

@@ -9,8 +9,6 @@ what is stale.
 """
 import sys
 
-from pathlib import Path
-
 from meterlab import cli, config
 from meterlab.engine.versions import signal_sources
 

@@ -4,12 +4,9 @@ import subprocess
 import time
 from pathlib import Path
 
-import numpy as np
-
 from .. import config
 from ..engine.file_analysis import FileAnalysis
 from ..engine.cache import Cache
-
 from ..learn.tracker import checkpoint
 from . import training
 
