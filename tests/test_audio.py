@@ -1,4 +1,3 @@
-import subprocess
 import tracemalloc
 
 import numpy as np
@@ -164,10 +163,8 @@ def test_long_file_analyses_hold_one_window_not_the_file(tmp_path, monkeypatch):
 
 def _encode(source, name, tmp_path):
     """``source`` encoded by the bundled ffmpeg (AAC in M4A, say) as ``tmp_path/name``."""
-    target = tmp_path / name
-    subprocess.run([ffmpeg.executable(), "-v", "error", "-i", str(source), str(target)],
-                   check=True)
-    return target
+    ffmpeg.encode(source, tmp_path / name)
+    return tmp_path / name
 
 
 @pytest.mark.parametrize("name, delay", [("pulse.m4a", 0.0), ("pulse.aac", 1024 / 44100)])

@@ -36,3 +36,12 @@ def decoded_copy(path):
         lines = done.stderr.strip().splitlines()
         raise FfmpegError(f"ffmpeg cannot decode it either ({lines[-1] if lines else 'failed'})")
     return copy
+
+
+def encode(source, target):
+    """Re-encode ``source`` as ``target``, in the format its extension names (``.m4a``:
+    AAC in MP4): test audio in the formats users hold."""
+    done = subprocess.run([executable(), "-hide_banner", "-v", "error", "-y", "-i", str(source),
+                           str(target)], capture_output=True, text=True, errors="replace")
+    if done.returncode != 0:
+        raise FfmpegError(f"{target}: ffmpeg cannot encode it ({done.stderr.strip()})")
