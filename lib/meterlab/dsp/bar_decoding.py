@@ -34,11 +34,9 @@ def decode_bars(activations, fps, beats_per_bar):
 
     Parameters
     ----------
-    activations : np.ndarray, shape (frames, 2)
-        Beat (non-downbeat) and downbeat activations, as madmom's RNNDownBeatProcessor
-        outputs them.
-    fps : float
-        Frames per second of ``activations``.
+    activations, fps
+        madmom's beat and downbeat activations and their frame rate, as
+        :func:`meterlab.dsp.meter_decoding.viterbi_log_probs` takes them.
     beats_per_bar : int
 
     Returns
