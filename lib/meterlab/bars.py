@@ -8,7 +8,8 @@ import numpy as np
 
 from . import config
 from .analyses.beats import beat_period
-from .dsp.bar_decoding import bar_grouping, decode_bars
+from .dsp.bar_decoding import GROUPED_METERS, bar_grouping, decode_bars
+from .engine.audio import AudioError
 from .engine.cache import Cache
 from .engine.file_analysis import FileAnalysis, Unavailable
 from .engine.run import map_files
@@ -67,24 +68,30 @@ def bar_answer(analysis, meter, accent=DEFAULT_ACCENT):
     shared = analysis["madmom_activations"]
     beats = decode_bars(shared["activations"], float(shared["fps"]), meter)
     period = beat_period(beats[:, 0])
-    grouping = None
-    if len(beats):
-        try:
-            curve, fps = ACCENTS[accent](analysis)
-            grouping = bar_grouping(beats, curve, fps, meter)
-        except Unavailable:
-            grouping = None
+    grouping = _grouping(analysis, beats, meter, accent)
     return {"tempo": None if np.isnan(period) else 60.0 / period,
             "beats": [[round(float(t), 3), int(p)] for t, p in beats],
             "downbeats": [round(float(t), 3) for t, p in beats if p == 1],
             "grouping": list(grouping) if grouping else None}
 
 
+def _grouping(analysis, beats, meter, accent):
+    """:func:`meterlab.dsp.bar_decoding.bar_grouping` on the ``accent`` curve; ``None``
+    where there is nothing to group or the curve's analysis cannot run on this file."""
+    if meter not in GROUPED_METERS or not len(beats):
+        return None
+    try:
+        curve, fps = ACCENTS[accent](analysis)
+    except Unavailable:
+        return None
+    return bar_grouping(beats, curve, fps, meter)
+
+
 def _answer_job(job):
     path, meter, cache_root, accent = job
     try:
         return bar_answer(FileAnalysis(path, Cache(cache_root)), meter, accent)
-    except Unavailable:
+    except (AudioError, Unavailable):
         return no_answer()
 
 
