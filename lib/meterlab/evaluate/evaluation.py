@@ -1,5 +1,6 @@
 """Evaluation: predict every file of a split through the engine and score the predictions,
-beside madmom's own downbeat tracker (:mod:`meterlab.evaluate.reference`) and each signal alone."""
+beside madmom's own downbeat tracker (:mod:`meterlab.evaluate.reference`) and each signal
+alone, and measure how well the arbiter's confidence is calibrated."""
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -8,6 +9,8 @@ import numpy as np
 
 from .. import config
 from ..learn import priors
+from ..learn.arbiter import uncalibrated
+from ..learn.calibration import ECE_BINS
 from ..learn.extract import score_table
 from ..learn.predictor import current_versions, table_probabilities
 from . import metrics, reference
@@ -16,11 +19,15 @@ from . import metrics, reference
 @dataclass
 class EvalRun:
     """One eval: the arbiter's figures under the chosen prior and under uniform, madmom's
-    reference and each signal alone beside them, and a record per file.
+    reference and each signal alone beside them, the calibration of the arbiter's
+    confidence, and a record per file.
 
-    Figures are :func:`meterlab.evaluate.metrics.summary` dicts; ``files`` holds one dict
-    per file (path, meter, predicted, reference, probabilities, error). Saved runs are
-    JSON (:meth:`record`) and read back with :meth:`from_record`.
+    Figures are :func:`meterlab.evaluate.metrics.summary` dicts; ``calibration`` holds the
+    arbiter's ``temperature``, the number of ``bins`` and, in ``priors``, per prior name,
+    :func:`meterlab.evaluate.metrics.confidence_calibration` at that temperature
+    (``calibrated``) and at 1 (``uncalibrated``); ``files`` holds one dict per file (path,
+    meter, predicted, reference, probabilities, error). Saved runs are JSON
+    (:meth:`record`) and read back with :meth:`from_record`.
     """
 
     metrics: dict = field(default_factory=dict)
@@ -29,6 +36,7 @@ class EvalRun:
     per_source: dict = field(default_factory=dict)
     reference_per_source: dict = field(default_factory=dict)
     per_signal: dict = field(default_factory=dict)
+    calibration: dict = field(default_factory=dict)
     files: list = field(default_factory=list)
     prior: str = ""
     prior_name: str = ""
@@ -63,7 +71,8 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
     ``metrics`` are under ``prior`` (a :class:`~meterlab.learn.priors.Prior`; ``None``: the
     default, :func:`meterlab.learn.priors.choose_prior`), ``metrics_uniform`` under the uniform
     prior, ``reference`` the same figures for madmom's tracker choosing among the
-    arbiter's classes, ``per_signal`` for each signal alone.
+    arbiter's classes, ``per_signal`` for each signal alone; ``calibration`` under both
+    priors, with and without the arbiter's temperature.
     """
     prior = prior or priors.choose_prior(None, predictor.classes)
     extraction = score_table(entries, predictor.signals, workers, cache_root, progress,
@@ -73,18 +82,26 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
     row_of = {path: row for row, path in enumerate(table.paths)}
     rows = [row_of.get(str(entry.path)) for entry in entries]
 
-    def under(chosen):
-        """(entries, classes) probabilities under the prior ``chosen``; NaN rows where
-        a file could not be analysed."""
-        moved = table_probabilities(table, predictor, chosen, classes)
+    def under(chosen, answering=predictor):
+        """(entries, classes) probabilities of ``answering`` under the prior ``chosen``;
+        NaN rows where a file could not be analysed."""
+        moved = table_probabilities(table, answering, chosen, classes)
         full = np.full((len(entries), len(classes)), np.nan)
         for i, row in enumerate(rows):
             if row is not None:
                 full[i] = moved[row]
         return full
 
+    uniform_prior = priors.parse_prior(priors.UNIFORM)
     probabilities = under(prior)
-    uniform = under(priors.parse_prior(priors.UNIFORM))
+    uniform = under(uniform_prior)
+    truth = [entry.meter for entry in entries]
+    plain = uncalibrated(predictor)
+    calibration = {"temperature": predictor.temperature, "bins": ECE_BINS, "priors": {
+        chosen.name: {"calibrated": metrics.confidence_calibration(truth, tempered, classes),
+                      "uncalibrated": metrics.confidence_calibration(
+                          truth, under(chosen, plain), classes)}
+        for chosen, tempered in ((prior, probabilities), (uniform_prior, uniform))}}
     answers, reference_failures = reference_answers(entries, predictor.classes, classes,
                                                     workers, cache_root, progress)
     errors = dict(extraction.problems)
@@ -102,7 +119,6 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
             "error": errors.get(str(entry.path)),
             "reference_error": reference_failures.get(str(entry.path)),
         })
-    truth = [entry.meter for entry in entries]
     alternatives = [entry.alt_meter for entry in entries]
     sources = [entry.source for entry in entries]
     return EvalRun(
@@ -115,6 +131,7 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
         per_source=metrics.per_source(truth, probabilities, classes, sources, alternatives),
         reference_per_source=metrics.per_source(truth, answers, classes, sources, alternatives),
         per_signal=signal_accuracy(table, classes),
+        calibration=calibration,
         files=files,
         signals=list(predictor.signals),
         signal_coverage=table.coverage() if table.paths else {},
