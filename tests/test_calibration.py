@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from meterlab.evaluate import metrics, report, runs
-from meterlab.evaluate.evaluation import EvalRun
-from meterlab.learn import arbiter, calibration
+from meterlab.evaluate.evaluation import EvalRun, recalibrated
+from meterlab.learn import arbiter, calibration, priors
 from meterlab.learn.arbiter import Arbiter, ArbiterSettings, uncalibrated
 from tests.test_arbiter import synthetic_table
 
@@ -158,3 +158,33 @@ def test_eval_run_saves_a_reliability_diagram_and_reports_ece_before_and_after(t
     assert row[-6:] == ["2/4", "0.845", "0.345", "2/4", "0.750", "0.250"]
     assert "ECE (10 bins), T=2" in table and "ECE (10 bins), T=1" in table
     assert report.calibration(EvalRun()) is None      # a run saved before calibration
+
+
+def test_a_run_saved_before_calibration_is_measured_from_its_probabilities(tmp_path):
+    """A saved run holds probabilities under its prior; undoing the prior gives back the
+    arbiter's own, so at temperature 1 the run's answers return and the calibration
+    equals that of the arbiter's probabilities measured directly."""
+    table, checkpoint = _refitted({"temperature": 2.0})
+    model = Arbiter(checkpoint)
+    classes = list(model.classes)
+    meter2800 = priors.parse_prior("meter2800")
+    plain = uncalibrated(model).probabilities(table)
+    saved = priors.reweight(plain, model.training_prior, meter2800.shares(classes))
+    run = EvalRun(prior_name="meter2800", metrics=metrics.summary(table.meters, saved, classes),
+                  files=[
+        {"meter": int(meter), "probabilities": {str(m): p for m, p in zip(classes, row)}}
+        for meter, row in zip(table.meters, saved.tolist())])
+    run = runs.load_run(runs.save_run(run, tmp_path))
+    measured = recalibrated(run, model).calibration
+    assert measured["temperature"] == 2.0 and set(measured["priors"]) == {"meter2800", "uniform"}
+    for prior in (meter2800, priors.parse_prior("uniform")):
+        for key, temperature in (("uncalibrated", 1.0), ("calibrated", 2.0)):
+            direct = priors.reweight(calibration.temper(plain, temperature),
+                                     model.training_prior, prior.shares(classes))
+            expected = metrics.confidence_calibration(table.meters, direct, classes)
+            got = measured["priors"][prior.name][key]
+            assert (got["n"], got["correct"], got["bins"]["count"]) == (
+                expected["n"], expected["correct"], expected["bins"]["count"])
+            assert got["ece"] == pytest.approx(expected["ece"]) and got["ece"] > 0
+    with pytest.raises(ValueError, match="has its calibration already"):
+        recalibrated(recalibrated(run, model), model)

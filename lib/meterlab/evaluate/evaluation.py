@@ -2,7 +2,7 @@
 beside madmom's own downbeat tracker (:mod:`meterlab.evaluate.reference`) and each signal
 alone, and measure how well the arbiter's confidence is calibrated."""
 import hashlib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +10,9 @@ import numpy as np
 from .. import config
 from ..learn import priors
 from ..learn.arbiter import uncalibrated
-from ..learn.calibration import ECE_BINS
+from ..learn.calibration import ECE_BINS, temper
 from ..learn.extract import score_table
-from ..learn.predictor import current_versions, table_probabilities
+from ..learn.predictor import class_probabilities, current_versions, table_probabilities
 from . import metrics, reference
 
 
@@ -97,11 +97,10 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
     uniform = under(uniform_prior)
     truth = [entry.meter for entry in entries]
     plain = uncalibrated(predictor)
-    calibration = {"temperature": predictor.temperature, "bins": ECE_BINS, "priors": {
-        chosen.name: {"calibrated": metrics.confidence_calibration(truth, tempered, classes),
-                      "uncalibrated": metrics.confidence_calibration(
-                          truth, under(chosen, plain), classes)}
-        for chosen, tempered in ((prior, probabilities), (uniform_prior, uniform))}}
+    calibration = calibration_record(
+        truth, classes, lambda chosen, calibrated: under(chosen, predictor if calibrated
+                                                          else plain),
+        (prior, uniform_prior), predictor.temperature)
     answers, reference_failures = reference_answers(entries, predictor.classes, classes,
                                                     workers, cache_root, progress)
     errors = dict(extraction.problems)
@@ -140,6 +139,49 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
         arbiter="vote" if predictor.path is None else str(predictor.path),
         arbiter_sha1=None if predictor.path is None else _sha1(predictor.path),
     )
+
+
+def calibration_record(truth, classes, probabilities_at, chosen_priors, temperature):
+    """An :class:`EvalRun`'s ``calibration``: for each prior of ``chosen_priors``,
+    :func:`~meterlab.evaluate.metrics.confidence_calibration` of
+    ``probabilities_at(prior, calibrated)``, (files, ``classes``) probabilities at
+    ``temperature`` (``calibrated``) or at 1."""
+    return {"temperature": temperature, "bins": ECE_BINS, "priors": {
+        chosen.name: {key: metrics.confidence_calibration(
+            truth, probabilities_at(chosen, key == "calibrated"), classes)
+            for key in ("calibrated", "uncalibrated")}
+        for chosen in chosen_priors}}
+
+
+def recalibrated(run, predictor):
+    """``run`` with the ``calibration`` :func:`evaluate` measures, for a run saved before it
+    did, without predicting again.
+
+    The files' saved probabilities, under the run's prior, are moved back to the
+    arbiter's training prior, then tempered and moved again as :func:`evaluate` does.
+    Right only for a run answered by ``predictor``'s models at temperature 1 (every run
+    saved before calibration was measured); raises ``ValueError`` for a run that has its
+    calibration.
+    """
+    if run.calibration:
+        raise ValueError("the run has its calibration already (temperature "
+                         f"{run.calibration['temperature']:g})")
+    classes = run.metrics["classes"]
+    saved = np.array([[np.nan] * len(predictor.classes) if record["probabilities"] is None
+                      else [record["probabilities"][str(meter)] for meter in predictor.classes]
+                      for record in run.files])
+    raw = priors.reweight(saved, priors.parse_prior(run.prior_name).shares(predictor.classes),
+                          predictor.training_prior)
+
+    def probabilities_at(chosen, calibrated):
+        tempered = temper(raw, predictor.temperature if calibrated else 1.0)
+        return class_probabilities(tempered, predictor, chosen, classes)
+
+    chosen_priors = {run.prior_name: priors.parse_prior(run.prior_name),
+                     priors.UNIFORM: priors.parse_prior(priors.UNIFORM)}
+    return replace(run, calibration=calibration_record(
+        [record["meter"] for record in run.files], classes, probabilities_at,
+        chosen_priors.values(), predictor.temperature))
 
 
 def reference_answers(entries, reference_classes, classes, workers=1,

@@ -40,9 +40,14 @@ def baseline_path(dataset, runs_dir=config.RUNS_DIR):
     return Path(runs_dir) / BASELINE.format(dataset=dataset or "corpus")
 
 
+def load_run(path):
+    """A saved :class:`EvalRun`."""
+    return EvalRun.from_record(json.loads(Path(path).read_text()))
+
+
 def load_baseline(dataset, runs_dir=config.RUNS_DIR):
     path = baseline_path(dataset, runs_dir)
-    return EvalRun.from_record(json.loads(path.read_text())) if path.is_file() else None
+    return load_run(path) if path.is_file() else None
 
 
 def file_set(run):
@@ -154,7 +159,7 @@ def latest_run(dataset, runs_dir=config.RUNS_DIR, split="test"):
     """The newest saved run of ``dataset`` on ``split`` (run files sort by their
     timestamp names); ``(None, None)`` when there is none."""
     for path in sorted(Path(runs_dir).glob("2*.json"), reverse=True):
-        run = EvalRun.from_record(json.loads(path.read_text()))
+        run = load_run(path)
         if run.split == split and run.dataset == dataset:
             return path, run
     return None, None
