@@ -4,10 +4,13 @@ are tested with the grid, in test_arbiter.py)."""
 import numpy as np
 import pytest
 
+from meterlab.data.datasets import Entry
+from meterlab.engine import registry
 from meterlab.evaluate import metrics, report, runs
-from meterlab.evaluate.evaluation import EvalRun, recalibrated
+from meterlab.evaluate.evaluation import EvalRun, evaluate, recalibrated
 from meterlab.learn import arbiter, calibration, priors
 from meterlab.learn.arbiter import Arbiter, ArbiterSettings, uncalibrated
+from tests.conftest import click_track, install_signal
 from tests.test_arbiter import synthetic_table
 
 UNIFORM = np.full(4, 0.25)
@@ -189,3 +192,25 @@ def test_a_run_saved_before_calibration_is_measured_from_its_probabilities(tmp_p
             assert got["ece"] == pytest.approx(expected["ece"]) and got["ece"] > 0
     with pytest.raises(ValueError, match="has its calibration already"):
         recalibrated(recalibrated(run, model), model)
+
+
+def test_eval_measures_the_arbiter_at_its_temperature_and_at_one(tmp_path, monkeypatch,
+                                                                 write_audio):
+    """eval answers at the checkpoint's temperature (3: softer, as the uniform prior
+    shows; under meter2800 the prior then weighs more, which may raise the top
+    probability) and reports the ECE at it and at 1, under its prior and uniform."""
+    install_signal(tmp_path, monkeypatch, "fake_eval")
+    monkeypatch.setattr(registry, "SIGNALS", ("fake_eval",))
+    table = synthetic_table(n_per_class=4, signals=("fake_eval",))
+    model = Arbiter(arbiter.refit(table, ArbiterSettings({}), 5, {}, {"temperature": 3.0}))
+    entries = [Entry(write_audio(f"{i}.wav", click_track(duration=4 + i, beats_per_bar=meter)),
+                     meter, "test", f"song{i}") for i, meter in enumerate((3, 4, 3))]
+    run = evaluate(entries, model, progress=False, cache_root=tmp_path / "cache")
+    assert run.calibration["temperature"] == 3.0
+    assert {name: figures["calibrated"]["n"] for name, figures in
+            run.calibration["priors"].items()} == {"meter2800": 3, "uniform": 3}
+    uniform = run.calibration["priors"]["uniform"]
+    assert uniform["calibrated"]["mean_confidence"] < uniform["uncalibrated"]["mean_confidence"]
+    answered = np.mean([max(record["probabilities"].values()) for record in run.files])
+    assert answered == pytest.approx(
+        run.calibration["priors"]["meter2800"]["calibrated"]["mean_confidence"])
