@@ -145,7 +145,7 @@ def plot_reliability(record, path, title=""):
         ax.set_ylim(0, 1.02)
         ax.set_xticks(bins["edges"][::2])
         ax.grid(alpha=0.3)
-        ax.set_xlabel("confidence (top probability), bin mean")
+        ax.set_xlabel("confidence (top probability), bin mean; area: files")
         ax.set_ylabel("accuracy in bin")
         ax.set_title(f"{title}, prior {prior}".strip(", "))
         ax.legend(loc="upper left", fontsize=8)
