@@ -10,7 +10,7 @@ from meterlab.evaluate import metrics, report, runs
 from meterlab.evaluate.evaluation import EvalRun, evaluate, recalibrated
 from meterlab.learn import arbiter, calibration, priors
 from meterlab.learn.arbiter import Arbiter, ArbiterSettings, uncalibrated
-from tests.conftest import click_track, install_signal
+from tests.conftest import click_track, install_signal, load_script
 from tests.test_arbiter import synthetic_table
 
 UNIFORM = np.full(4, 0.25)
@@ -164,24 +164,32 @@ def test_eval_run_saves_a_reliability_diagram_and_reports_ece_before_and_after(t
     assert report.calibration(EvalRun()) is None      # a run saved before calibration
 
 
+def _saved_run(tmp_path):
+    """A run saved before calibration was measured, of an arbiter at temperature 2 (its
+    probabilities at 1, under meter2800); the arbiter, its table and the run's path."""
+    table, checkpoint = _refitted({"temperature": 2.0})
+    model = Arbiter(checkpoint)
+    classes = list(model.classes)
+    saved = priors.reweight(uncalibrated(model).probabilities(table), model.training_prior,
+                            priors.parse_prior("meter2800").shares(classes))
+    run = EvalRun(dataset="corpus", split="test", prior="meter2800 (...)",
+                  prior_name="meter2800", metrics=metrics.summary(table.meters, saved, classes),
+                  files=[{"meter": int(meter), "probabilities": dict(zip(map(str, classes), row))}
+                         for meter, row in zip(table.meters, saved.tolist())])
+    return model, table, runs.save_run(run, tmp_path)
+
+
 def test_a_run_saved_before_calibration_is_measured_from_its_probabilities(tmp_path):
     """A saved run holds probabilities under its prior; undoing the prior gives back the
     arbiter's own, so at temperature 1 the run's answers return and the calibration
     equals that of the arbiter's probabilities measured directly."""
-    table, checkpoint = _refitted({"temperature": 2.0})
-    model = Arbiter(checkpoint)
+    model, table, path = _saved_run(tmp_path)
     classes = list(model.classes)
-    meter2800 = priors.parse_prior("meter2800")
     plain = uncalibrated(model).probabilities(table)
-    saved = priors.reweight(plain, model.training_prior, meter2800.shares(classes))
-    run = EvalRun(prior_name="meter2800", metrics=metrics.summary(table.meters, saved, classes),
-                  files=[
-        {"meter": int(meter), "probabilities": {str(m): p for m, p in zip(classes, row)}}
-        for meter, row in zip(table.meters, saved.tolist())])
-    run = runs.load_run(runs.save_run(run, tmp_path))
+    run = runs.load_run(path)
     measured = recalibrated(run, model).calibration
     assert measured["temperature"] == 2.0 and set(measured["priors"]) == {"meter2800", "uniform"}
-    for prior in (meter2800, priors.parse_prior("uniform")):
+    for prior in (priors.parse_prior("meter2800"), priors.parse_prior("uniform")):
         for key, temperature in (("uncalibrated", 1.0), ("calibrated", 2.0)):
             direct = priors.reweight(calibration.temper(plain, temperature),
                                      model.training_prior, prior.shares(classes))
@@ -214,3 +222,16 @@ def test_eval_measures_the_arbiter_at_its_temperature_and_at_one(tmp_path, monke
     answered = np.mean([max(record["probabilities"].values()) for record in run.files])
     assert answered == pytest.approx(
         run.calibration["priors"]["meter2800"]["calibrated"]["mean_confidence"])
+
+
+def test_the_script_adds_the_calibration_and_the_diagram_to_saved_runs(tmp_path, capsys):
+    model, _, path = _saved_run(tmp_path)
+    checkpoint = tmp_path / "arbiter.pt"
+    arbiter.save(model.checkpoint, checkpoint)
+    script = load_script("scripts/calibrate_saved_runs.py")
+    assert script.main([str(path), "--checkpoint", str(checkpoint)]) == 0
+    assert "ECE (10 bins), T=2" in capsys.readouterr().out
+    assert runs.load_run(path).calibration["temperature"] == 2.0
+    assert runs.figure_path(path, "reliability").read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(SystemExit, match="has its calibration already"):
+        script.main([str(path), "--checkpoint", str(checkpoint)])
