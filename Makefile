@@ -68,8 +68,8 @@ else
 endif
 DATASET_ARGS += $(if $(CLASSES),--classes $(CLASSES))
 
-ARBITER_SOURCES := $(addprefix lib/meterlab/learn/,arbiter.py mlp.py grid.py table.py priors.py) \
-	scripts/training/grid_arbiter.py
+ARBITER_SOURCES := $(addprefix lib/meterlab/learn/,arbiter.py mlp.py grid.py table.py priors.py \
+	calibration.py) scripts/training/grid_arbiter.py
 
 DATASET_TAG := $(STAMPS)/dataset
 WARM_STAMP := $(STAMPS)/warm
@@ -82,8 +82,8 @@ ARBITER_DATA := $(DATA)/arbiter_dataset/tuning.npz
 ARBITER := $(DATA)/meter_arbiter.pt
 EVAL_STAMP := $(STAMPS)/eval
 SCORES_EVAL_STAMP := $(STAMPS)/eval-scores
-EVAL_SOURCES := scripts/eval.py lib/meterlab/learn/priors.py $(addprefix lib/meterlab/evaluate/,evaluation.py \
-	metrics.py runs.py reference.py report.py)
+EVAL_SOURCES := scripts/eval.py $(addprefix lib/meterlab/learn/,priors.py calibration.py) \
+	$(addprefix lib/meterlab/evaluate/,evaluation.py metrics.py runs.py reference.py report.py)
 
 .DEFAULT_GOAL := help
 .PHONY: help install test data tracker-data tracker corpus-preview warm onset-mlp extract grid eval beat-diagnostics beat-report smoke predict \

@@ -41,7 +41,7 @@ def main(argv=None):
     baseline = runs.load_baseline(args.dataset)
     path = runs.save_run(run)
     print_comparison(runs.compare(run, baseline), baseline)
-    print(f"run saved to {path} (confusion plot beside it)")
+    print(f"run saved to {path} (confusion plot and reliability diagram beside it)")
     if args.save:
         saved, reason = runs.save_baseline(run)
         print(reason)
@@ -65,6 +65,11 @@ def print_report(run):
         print()
     print(report.confusion(summary))
     print()
+    table = report.calibration(run)
+    if table:
+        print(report.calibration_caption(run))
+        print(table)
+        print()
     print(tabulate([[name, f"{run.signal_coverage.get(name, 0):.0%}",
                      run.unavailable_reasons.get(name, "")] for name in run.signals],
                    headers=["signal", "available", "reason if unavailable"]))

@@ -1,7 +1,8 @@
 """Write the README's results section from the latest test-split run of each dataset (never
 by hand): the embedded corpus (or the dataset the chain ran on) and the real-score dataset,
 each with the arbiter under its prior and under uniform, madmom's own tracker and every
-signal alone, accuracy per source, and the confusion matrix.
+signal alone, accuracy per source, the confusion matrix, and the calibration of the
+arbiter's confidence with its reliability diagram.
 
     python scripts/report_results.py [--datasets corpus scores]
 """
@@ -20,15 +21,20 @@ DEFAULT_DATASETS = ("corpus", "scores")
 
 
 def dataset_section(dataset, readme):
-    """Markdown for ``dataset``'s latest test run (its confusion plot copied to docs/
-    beside the README); ``None`` when there is none."""
+    """Markdown for ``dataset``'s latest test run (its figures copied to docs/ beside the
+    README); ``None`` when there is none."""
     path, run = runs.latest_run(dataset)
     if run is None:
         return None
-    figure = readme.parent / "docs" / f"confusion-{dataset}.png"
-    figure.parent.mkdir(exist_ok=True)
-    shutil.copyfile(path.with_name(path.stem + "-confusion.png"), figure)
-    return report.markdown(run, path, figure.relative_to(readme.parent).as_posix())
+    figures = {}
+    for kind in ("confusion", "reliability"):
+        saved = runs.figure_path(path, kind)
+        if saved.is_file():
+            figure = readme.parent / "docs" / f"{kind}-{dataset}.png"
+            figure.parent.mkdir(exist_ok=True)
+            shutil.copyfile(saved, figure)
+            figures[kind] = figure.relative_to(readme.parent).as_posix()
+    return report.markdown(run, path, figures.get("confusion"), figures.get("reliability"))
 
 
 def main(argv=None):

@@ -1,6 +1,7 @@
 """Arbiter training, the grid, and the guarantees around them (seeding, no test leakage)."""
 import io
 import json
+import re
 from collections import Counter
 import multiprocessing
 import os
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from meterlab.learn import arbiter, grid
+from meterlab.learn import arbiter, calibration, grid
 from meterlab import config
 from meterlab.learn.arbiter import Arbiter, ArbiterSettings, VoteArbiter
 from tests.conftest import load_script
@@ -393,6 +394,48 @@ def test_grid_script_dry_run_summary_reset_and_the_refitted_winner(tmp_path, tab
     assert "CV accuracy mean ± sd over folds" in summary and "\n*" in summary
     assert small_grid_script.main(_script_args(tmp_path, table_path, "--reset", "--dry-run")) == 0
     assert capsys.readouterr().out.count("would train") == 6
+
+
+def test_grid_keeps_every_held_out_probability_once(tmp_path, table_path):
+    results = _grid(table_path, tmp_path / "grid", points=POINTS[:1])
+    table = ScoreTable.load(table_path)
+    probabilities, labels, trained_under = grid.out_of_fold(POINTS[0], results, table,
+                                                            CV.folds)
+    rows = np.concatenate([results[grid.run_key(POINTS[0], f)]["rows"]
+                           for f in range(CV.folds)])
+    assert sorted(rows) == list(range(len(table.paths)))
+    assert probabilities.shape == (len(table.paths), 4) == trained_under.shape
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    assert (np.asarray([3, 4, 5, 7])[labels] == table.meters[rows]).all()
+    correct = sum(sum(results[grid.run_key(POINTS[0], f)]["correct"].values())
+                  for f in range(CV.folds))
+    assert correct == int(np.sum(probabilities.argmax(axis=1) == labels))
+
+
+def test_grid_runs_again_the_folds_recorded_without_probabilities(tmp_path, table_path):
+    results = _grid(table_path, tmp_path / "grid")
+    fingerprint = ScoreTable.load(table_path).fingerprint()
+    assert grid.pending(POINTS, results, fingerprint, CV) == []
+    old = {key: {k: v for k, v in record.items() if k != "probabilities"}
+           for key, record in results.items()}
+    assert len(grid.pending(POINTS, old, fingerprint, CV)) == len(results)
+
+
+def test_the_grid_records_a_temperature_fitted_out_of_fold(tmp_path, table_path,
+                                                          small_grid_script, capsys):
+    assert small_grid_script.main(_script_args(tmp_path, table_path)) == 0
+    output = capsys.readouterr().out
+    assert "out-of-fold predictions (NLL minimised)" in output and "ECE" in output
+    record = Arbiter.load(tmp_path / "meter_arbiter.pt").checkpoint["calibration"]
+    assert record["n"] == len(ScoreTable.load(table_path).paths)
+    assert record["criterion"] == calibration.CRITERION
+    assert record["applied"] == (record["ece"]["after"] < record["ece"]["before"])
+    name = re.search(r"winner (\S+):", output).group(1)
+    winner = next(p for p in grid.grid_points(("", "alpha:2"), (1.0,)) if p.name == name)
+    saved = json.loads((tmp_path / "grid" / grid.RESULTS_FILE).read_text())
+    refitted = calibration.calibrate(*grid.out_of_fold(winner, saved,
+                                                       ScoreTable.load(table_path), 3))
+    assert refitted["fitted_temperature"] == pytest.approx(record["fitted_temperature"])
 
 
 #: Files opened while a test records them: an audit hook cannot be removed, so one is

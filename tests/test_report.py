@@ -42,6 +42,7 @@ def test_eval_reports_each_dataset_and_results_hold_both(tmp_path, monkeypatch, 
                     "confusion"):
             assert row in out, (dataset, row)
     assert "bach" in printed["scores"] and "essenFolksong" in printed["scores"]
+    assert all("ECE (10 bins), T=1" in out for out in printed.values())
 
     readme = tmp_path / "README.md"
     readme.write_text("# meterlab\n\n## Results\n")
@@ -54,6 +55,9 @@ def test_eval_reports_each_dataset_and_results_hold_both(tmp_path, monkeypatch, 
     assert len(shares) == 5     # accuracy, balanced, classes 3 and 4 (no 5 or 7 here), 3 vs 4
     assert (tmp_path / "docs/confusion-scores.png").is_file()
     assert "![confusion matrix, scores](docs/confusion-scores.png)" in text
+    assert (tmp_path / "docs/reliability-scores.png").is_file()
+    assert "![reliability diagram, scores](docs/reliability-scores.png)" in text
+    assert "expected calibration error over 10 equal-width bins" in text
 
 
 def test_make_eval_without_the_scores_dataset_says_so(tmp_path):

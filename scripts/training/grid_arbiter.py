@@ -9,8 +9,10 @@ and scored on that fold (mean ± sd over folds). The winner has the best mean; t
 one standard error of it count as tied, and the one listed first (the simplest) wins. It
 is refitted on all tuning files for the median of its folds' early-stopping epochs, saved
 in data/arbiter_grid/ and copied to data/meter_arbiter.pt with its cross-validation
-numbers. Results go to data/arbiter_grid/results.json after every finished fold, so an
-interrupted grid resumes. The test split is never read.
+numbers and a temperature fitted on its out-of-fold predictions, used when it lowers
+their expected calibration error (lib/meterlab/learn/calibration.py). Results go to
+data/arbiter_grid/results.json after every finished fold, so an interrupted grid resumes.
+The test split is never read.
 """
 import shutil
 import sys
@@ -74,15 +76,28 @@ def main(argv=None):
     print(f"grid trained {len(todo)} runs in {time.perf_counter() - start:.1f} s")
     summaries = grid.summarise(points, results, settings)
     best = grid.winner(points, summaries)
-    grid.refit_winner(best, summaries[best.name], args.data, args.out_dir, args.install,
-                      settings.seeds)
+    checkpoint = grid.refit_winner(best, summaries[best.name], args.data, args.out_dir,
+                                   args.install, settings.seeds, results)
     print_summary(points, summaries, best)
     summary = summaries[best.name]
     print(f"winner {best.name}: CV accuracy {summary.mean:.3f} ± {summary.sd:.3f} over "
           f"{settings.folds} folds (ties: within one standard error, {summary.standard_error:.3f}, "
           f"the simplest); refitted on all {len(table.paths)} tuning files for "
           f"{summary.refit_epochs} epochs -> {args.install}")
+    print_calibration(checkpoint["calibration"])
     return 0
+
+
+def print_calibration(record):
+    """The temperature fitted on the winner's out-of-fold probabilities, and whether the
+    arbiter uses it."""
+    print(f"\ntemperature fitted on the winner's {record['n']} out-of-fold predictions "
+          f"(NLL minimised): {record['fitted_temperature']:.3f}, "
+          f"{'applied' if record['applied'] else 'not applied'} "
+          f"(rule: it must lower the {record['criterion']}, {record['bins']} bins)")
+    print(tabulate([[figure.upper(), f"{values['before']:.4f}", f"{values['after']:.4f}"]
+                    for figure, values in (("ece", record["ece"]), ("nll", record["nll"]))],
+                   headers=["out of fold", "T = 1", f"T = {record['fitted_temperature']:.3f}"]))
 
 
 def print_summary(points, summaries, chosen=None):

@@ -1,26 +1,33 @@
 """Evaluation: predict every file of a split through the engine and score the predictions,
-beside madmom's own downbeat tracker (:mod:`meterlab.evaluate.reference`) and each signal alone."""
+beside madmom's own downbeat tracker (:mod:`meterlab.evaluate.reference`) and each signal
+alone, and measure how well the arbiter's confidence is calibrated."""
 import hashlib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
 
 from .. import config
 from ..learn import priors
+from ..learn.arbiter import uncalibrated
+from ..learn.calibration import ECE_BINS, temper
 from ..learn.extract import score_table
-from ..learn.predictor import current_versions, table_probabilities
+from ..learn.predictor import class_probabilities, current_versions, table_probabilities
 from . import metrics, reference
 
 
 @dataclass
 class EvalRun:
     """One eval: the arbiter's figures under the chosen prior and under uniform, madmom's
-    reference and each signal alone beside them, and a record per file.
+    reference and each signal alone beside them, the calibration of the arbiter's
+    confidence, and a record per file.
 
-    Figures are :func:`meterlab.evaluate.metrics.summary` dicts; ``files`` holds one dict
-    per file (path, meter, predicted, reference, probabilities, error). Saved runs are
-    JSON (:meth:`record`) and read back with :meth:`from_record`.
+    Figures are :func:`meterlab.evaluate.metrics.summary` dicts; ``calibration`` holds the
+    arbiter's ``temperature``, the number of ``bins`` and, in ``priors``, per prior name,
+    :func:`meterlab.evaluate.metrics.confidence_calibration` at that temperature
+    (``calibrated``) and at 1 (``uncalibrated``); ``files`` holds one dict per file (path,
+    meter, predicted, reference, probabilities, error). Saved runs are JSON
+    (:meth:`record`) and read back with :meth:`from_record`.
     """
 
     metrics: dict = field(default_factory=dict)
@@ -29,6 +36,7 @@ class EvalRun:
     per_source: dict = field(default_factory=dict)
     reference_per_source: dict = field(default_factory=dict)
     per_signal: dict = field(default_factory=dict)
+    calibration: dict = field(default_factory=dict)
     files: list = field(default_factory=list)
     prior: str = ""
     prior_name: str = ""
@@ -63,7 +71,8 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
     ``metrics`` are under ``prior`` (a :class:`~meterlab.learn.priors.Prior`; ``None``: the
     default, :func:`meterlab.learn.priors.choose_prior`), ``metrics_uniform`` under the uniform
     prior, ``reference`` the same figures for madmom's tracker choosing among the
-    arbiter's classes, ``per_signal`` for each signal alone.
+    arbiter's classes, ``per_signal`` for each signal alone; ``calibration`` under both
+    priors, with and without the arbiter's temperature.
     """
     prior = prior or priors.choose_prior(None, predictor.classes)
     extraction = score_table(entries, predictor.signals, workers, cache_root, progress,
@@ -73,18 +82,25 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
     row_of = {path: row for row, path in enumerate(table.paths)}
     rows = [row_of.get(str(entry.path)) for entry in entries]
 
-    def under(chosen):
-        """(entries, classes) probabilities under the prior ``chosen``; NaN rows where
-        a file could not be analysed."""
-        moved = table_probabilities(table, predictor, chosen, classes)
+    def under(chosen, answering=predictor):
+        """(entries, classes) probabilities of ``answering`` under the prior ``chosen``;
+        NaN rows where a file could not be analysed."""
+        moved = table_probabilities(table, answering, chosen, classes)
         full = np.full((len(entries), len(classes)), np.nan)
         for i, row in enumerate(rows):
             if row is not None:
                 full[i] = moved[row]
         return full
 
+    uniform_prior = priors.parse_prior(priors.UNIFORM)
     probabilities = under(prior)
-    uniform = under(priors.parse_prior(priors.UNIFORM))
+    uniform = under(uniform_prior)
+    truth = [entry.meter for entry in entries]
+    plain = uncalibrated(predictor)
+    calibration = calibration_record(
+        truth, classes, lambda chosen, calibrated: under(chosen, predictor if calibrated
+                                                          else plain),
+        (prior, uniform_prior), predictor.temperature)
     answers, reference_failures = reference_answers(entries, predictor.classes, classes,
                                                     workers, cache_root, progress)
     errors = dict(extraction.problems)
@@ -102,7 +118,6 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
             "error": errors.get(str(entry.path)),
             "reference_error": reference_failures.get(str(entry.path)),
         })
-    truth = [entry.meter for entry in entries]
     alternatives = [entry.alt_meter for entry in entries]
     sources = [entry.source for entry in entries]
     return EvalRun(
@@ -115,6 +130,7 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
         per_source=metrics.per_source(truth, probabilities, classes, sources, alternatives),
         reference_per_source=metrics.per_source(truth, answers, classes, sources, alternatives),
         per_signal=signal_accuracy(table, classes),
+        calibration=calibration,
         files=files,
         signals=list(predictor.signals),
         signal_coverage=table.coverage() if table.paths else {},
@@ -123,6 +139,49 @@ def evaluate(entries, predictor, workers=1, progress=True, cache_root=config.CAC
         arbiter="vote" if predictor.path is None else str(predictor.path),
         arbiter_sha1=None if predictor.path is None else _sha1(predictor.path),
     )
+
+
+def calibration_record(truth, classes, probabilities_at, chosen_priors, temperature):
+    """An :class:`EvalRun`'s ``calibration``: for each prior of ``chosen_priors``,
+    :func:`~meterlab.evaluate.metrics.confidence_calibration` of
+    ``probabilities_at(prior, calibrated)``, (files, ``classes``) probabilities at
+    ``temperature`` (``calibrated``) or at 1."""
+    return {"temperature": temperature, "bins": ECE_BINS, "priors": {
+        chosen.name: {key: metrics.confidence_calibration(
+            truth, probabilities_at(chosen, key == "calibrated"), classes)
+            for key in ("calibrated", "uncalibrated")}
+        for chosen in chosen_priors}}
+
+
+def recalibrated(run, predictor):
+    """``run`` with the ``calibration`` :func:`evaluate` measures, for a run saved before it
+    did, without predicting again.
+
+    The files' saved probabilities, under the run's prior, are moved back to the
+    arbiter's training prior, then tempered and moved again as :func:`evaluate` does.
+    Right only for a run answered by ``predictor``'s models at temperature 1 (every run
+    saved before calibration was measured); raises ``ValueError`` for a run that has its
+    calibration.
+    """
+    if run.calibration:
+        raise ValueError("the run has its calibration already (temperature "
+                         f"{run.calibration['temperature']:g})")
+    classes = run.metrics["classes"]
+    saved = np.array([[np.nan] * len(predictor.classes) if record["probabilities"] is None
+                      else [record["probabilities"][str(meter)] for meter in predictor.classes]
+                      for record in run.files])
+    raw = priors.reweight(saved, priors.parse_prior(run.prior_name).shares(predictor.classes),
+                          predictor.training_prior)
+
+    def probabilities_at(chosen, calibrated):
+        tempered = temper(raw, predictor.temperature if calibrated else 1.0)
+        return class_probabilities(tempered, predictor, chosen, classes)
+
+    chosen_priors = {run.prior_name: priors.parse_prior(run.prior_name),
+                     priors.UNIFORM: priors.parse_prior(priors.UNIFORM)}
+    return replace(run, calibration=calibration_record(
+        [record["meter"] for record in run.files], classes, probabilities_at,
+        chosen_priors.values(), predictor.temperature))
 
 
 def reference_answers(entries, reference_classes, classes, workers=1,

@@ -1,7 +1,9 @@
-"""Accuracy figures for meter predictions, as the METER2800 literature reports them."""
+"""Accuracy figures for meter predictions, as the METER2800 literature reports them, and
+the calibration of their confidence."""
 import numpy as np
 
 from ..data.datasets import BINARY_CLASSES
+from ..learn import calibration
 
 
 def confusion(truth, predicted, classes):
@@ -80,3 +82,19 @@ def binary_accuracy(truth, probabilities, classes):
     chosen = np.asarray(BINARY_CLASSES)[np.nan_to_num(rows, nan=0.0).argmax(axis=1)]
     correct = (chosen == truth[mask]) & ~np.isnan(rows).any(axis=1)
     return {"binary_3v4_n": int(mask.sum()), "binary_3v4_accuracy": float(correct.mean())}
+
+
+def confidence_calibration(truth, probabilities, classes, bins=calibration.ECE_BINS):
+    """How well the confidence (top probability) of the analysed files matches their
+    accuracy: the expected calibration error and its reliability bins
+    (:func:`meterlab.learn.calibration.reliability`).
+
+    Files that could not be analysed (NaN rows) have no confidence and are left out
+    here, unlike in :func:`summary`.
+    """
+    labels = np.array([list(classes).index(meter) for meter in truth], dtype=int)
+    confidence, correct = calibration.confidences(probabilities, labels)
+    return {"n": int(len(confidence)), "correct": int(correct.sum()),
+            "mean_confidence": float(confidence.mean()) if len(confidence) else float("nan"),
+            "ece": calibration.expected_calibration_error(confidence, correct, bins),
+            "bins": calibration.reliability(confidence, correct, bins)}

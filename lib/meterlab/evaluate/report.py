@@ -1,6 +1,7 @@
 """The tables of an eval run, for the terminal (eval) and for the README (``make results``):
 the arbiter under its prior and under uniform, madmom's own tracker and each signal
-alone, side by side; accuracy per source; the confusion matrix."""
+alone, side by side; accuracy per source; the confusion matrix; the calibration of the
+arbiter's confidence."""
 from pathlib import Path
 
 from tabulate import tabulate
@@ -73,13 +74,40 @@ def confusion(summary, tablefmt="simple"):
                     headers=["confusion"] + [f"pred {meter}" for meter in classes])
 
 
+def calibration(run, tablefmt="simple"):
+    """The arbiter's expected calibration error under each prior, at temperature 1 and
+    at its own; ``None`` for a run saved before calibration was measured."""
+    record = run.calibration
+    if not record:
+        return None
+    temperature = record["temperature"]
+    rows = []
+    for prior, figures in record["priors"].items():
+        rows.append([f"arbiter, prior {prior}", figures["calibrated"]["n"]] + [
+            cell for key in ("uncalibrated", "calibrated") for cell in (
+                f"{figures[key]['correct']}/{figures[key]['n']}",
+                f"{figures[key]['mean_confidence']:.3f}", f"{figures[key]['ece']:.3f}")])
+    return tabulate(rows, tablefmt=tablefmt, disable_numparse=True, headers=["", "files"] + [
+        f"{heading}, T={value:.3g}" for value in (1.0, temperature)
+        for heading in ("correct", "mean confidence", f"ECE ({record['bins']} bins)")])
+
+
+def calibration_caption(run):
+    """What :func:`calibration`'s table measures, in one sentence."""
+    return (f"Calibration of the arbiter's confidence (its top probability) on the "
+            f"{run.calibration['priors'][run.prior_name]['calibrated']['n']} analysed files: "
+            f"expected calibration error over {run.calibration['bins']} equal-width bins, "
+            f"at temperature 1 and at the arbiter's T={run.calibration['temperature']:.3g} "
+            "(fitted on the grid's out-of-fold predictions).")
+
+
 def title(run):
     """``"corpus test split, 48 files, prior meter2800 (...)"``."""
     return (f"{run.dataset} {run.split} split, {run.metrics['n']} files, "
             f"prior {run.prior}")
 
 
-def markdown(run, source, figure=None):
+def markdown(run, source, figure=None, reliability_figure=None):
     """A run's tables in Markdown, naming the run file they came from."""
     lines = [f"**{run.dataset}** {run.split} split: eval of "
              f"`{Path(run.arbiter).name}` (`{Path(source).name}`), "
@@ -90,4 +118,9 @@ def markdown(run, source, figure=None):
     lines += [confusion(run.metrics, "github")]
     if figure:
         lines += ["", f"![confusion matrix, {run.dataset}]({figure})"]
+    table = calibration(run, "github")
+    if table:
+        lines += ["", calibration_caption(run), "", table]
+    if reliability_figure:
+        lines += ["", f"![reliability diagram, {run.dataset}]({reliability_figure})"]
     return "\n".join(lines)

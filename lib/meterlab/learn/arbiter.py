@@ -4,9 +4,11 @@ Features per signal are its scores normalised to max 1, optionally *sharpened* (
 to a power and renormalised, so a signal's runner-up matters less), plus one
 availability flag per signal. The checkpoint records everything needed to reproduce
 and to check a prediction: signals and their versions, classes, standardisation,
-hyper-parameters, validation accuracy, the song ids it was trained on, and the class
-prior its outputs assume (:mod:`meterlab.learn.priors`).
+hyper-parameters, validation accuracy, the song ids it was trained on, the class
+prior its outputs assume (:mod:`meterlab.learn.priors`) and, from the grid, the
+temperature that calibrates them (:mod:`meterlab.learn.calibration`).
 """
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import numpy as np
 import torch
 
 from .. import config
-from . import priors
+from . import calibration, priors
 from ..data.datasets import validation_mask
 from .mlp import (CheckpointError, MLPClassifier, TrainSettings, class_weights,
                   fit_standardiser, load_checkpoint, save_checkpoint, train_classifier)
@@ -107,8 +109,10 @@ def fold_run(table, settings, held_out):
 
     Early stopping uses a hash-of-song share of the *training* songs, so the held-out
     fold plays no part in training. Returns ``correct`` and ``n`` counts on the held-out
-    files per class and per dataset (where the table names them), and each seed's
-    early-stopping epoch.
+    files per class and per dataset (where the table names them), each seed's
+    early-stopping epoch, and the held-out ``rows`` of the table with their
+    ``probabilities`` under the fold's ``training_prior`` (what the temperature is fitted
+    on: :mod:`meterlab.learn.calibration`).
     """
     classes, labels, features = _prepare(table, settings)
     training = ~np.asarray(held_out, dtype=bool)
@@ -116,7 +120,8 @@ def fold_run(table, settings, held_out):
     stop[training] = validation_mask([table.song_ids[i] for i in np.flatnonzero(training)],
                                      VALIDATION_FRACTION, VALIDATION_SALT)
     ensemble = _fit(features, labels, training & ~stop, stop, classes, settings)
-    predictions = ensemble.probabilities(features[~training]).argmax(axis=1)
+    probabilities = ensemble.probabilities(features[~training])
+    predictions = probabilities.argmax(axis=1)
     truth = labels[~training]
     right = predictions == truth
     held_datasets = np.array([str(name) for name, held in zip(table.datasets or [], ~training)
@@ -127,20 +132,26 @@ def fold_run(table, settings, held_out):
             "datasets": {name: [int(np.sum(right & (held_datasets == name))),
                                 int(np.sum(held_datasets == name))]
                          for name in sorted(set(held_datasets.tolist()))},
-            "best_epochs": [result.best_epoch for result in ensemble.results]}
+            "best_epochs": [result.best_epoch for result in ensemble.results],
+            "rows": np.flatnonzero(~training).tolist(),
+            "probabilities": probabilities.tolist(),
+            "training_prior": np.asarray(ensemble.prior).tolist()}
 
 
-def refit(table, settings, epochs, cross_validation):
+def refit(table, settings, epochs, cross_validation, calibrated=None):
     """Train on every tuning file for exactly ``epochs`` epochs (chosen beforehand by
     cross-validation: nothing is held out to stop on); returns the checkpoint dict with
-    ``cross_validation``, the numbers that chose this configuration, recorded in it."""
+    ``cross_validation``, the numbers that chose this configuration, recorded in it, and
+    ``calibration`` (:func:`meterlab.learn.calibration.calibrate` of its out-of-fold
+    predictions), whose ``temperature`` :class:`Arbiter` applies."""
     classes, labels, features = _prepare(table, settings)
     everything = np.ones(len(labels), dtype=bool)
     fixed = ArbiterSettings(settings.sharpen, settings.boost_rare, settings.seed,
                             settings.n_seeds, epochs)
     ensemble = _fit(features, labels, everything, ~everything, classes, fixed)
     return _checkpoint(table, classes, ensemble, fixed) | {
-        "cross_validation": cross_validation, "n_train": len(labels), "n_val": 0}
+        "cross_validation": cross_validation, "n_train": len(labels), "n_val": 0} | (
+        {"calibration": calibrated} if calibrated else {})
 
 
 def _prepare(table, settings):
@@ -205,7 +216,12 @@ CHECKPOINT_KEYS = ("signals", "versions", "classes", "standardiser", "hyper_para
 
 
 class Arbiter:
-    """A trained arbiter, loaded from its checkpoint."""
+    """A trained arbiter, loaded from its checkpoint.
+
+    Its probabilities are at the checkpoint's calibration temperature (1.0 for a
+    checkpoint without one: trained before calibration, or by ``train_arbiter.py``
+    outside the grid).
+    """
 
     def __init__(self, checkpoint, path=None):
         missing = [key for key in CHECKPOINT_KEYS
@@ -229,6 +245,8 @@ class Arbiter:
                                   for state in checkpoint["models"]],
                                  scaler["mean"].numpy(), scaler["scale"].numpy(),
                                  self.training_prior)
+        #: Divides the ensemble's log-probabilities (:func:`calibration.temper`).
+        self.temperature = float(checkpoint.get("calibration", {}).get("temperature", 1.0))
 
     @classmethod
     def load(cls, path=config.ARBITER_CHECKPOINT):
@@ -241,9 +259,10 @@ class Arbiter:
                 for name in self.signals if trained[name] != current_versions.get(name)}
 
     def probabilities(self, table):
-        """(files, classes) probabilities for a table with this arbiter's signals."""
+        """(files, classes) probabilities for a table with this arbiter's signals, at
+        :attr:`temperature`, under :attr:`training_prior`."""
         features = feature_matrix(table, self.checkpoint["hyper_parameters"]["sharpen"])
-        return self.ensemble.probabilities(features)
+        return calibration.temper(self.ensemble.probabilities(features), self.temperature)
 
 
 class VoteArbiter:
@@ -255,6 +274,8 @@ class VoteArbiter:
     """
 
     path = None
+    #: Nothing to calibrate it on: its shares are used as they are.
+    temperature = 1.0
 
     def __init__(self, signals, classes=config.DEFAULT_CLASSES):
         self.signals = tuple(signals)
@@ -274,3 +295,10 @@ class VoteArbiter:
         totals = votes.sum(axis=1, keepdims=True)
         uniform = np.full_like(votes, 1.0 / len(self.classes))
         return np.divide(votes, totals, out=uniform, where=totals > 0)
+
+
+def uncalibrated(predictor):
+    """A copy of ``predictor`` answering at temperature 1 (eval reports both)."""
+    plain = copy.copy(predictor)
+    plain.temperature = 1.0
+    return plain

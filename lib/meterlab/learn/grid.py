@@ -6,7 +6,9 @@ on that fold. The winner has the best mean accuracy over the folds; configuratio
 one standard error of that mean (the sd over folds / sqrt(K)) are taken as tied with it,
 and of those the one listed first, the simplest, wins. The winner is then refitted on
 every tuning file for the median of its folds' early-stopping epochs, so nothing needs to
-be held out to stop on; the test split is never read.
+be held out to stop on; the test split is never read. Its confidence is calibrated by a
+temperature fitted on its folds' held-out (out-of-fold) probabilities, which every run
+records (:mod:`meterlab.learn.calibration`).
 
 Every finished (configuration, fold) run is recorded at once, atomically, in
 ``results.json`` with the fingerprint of the data and the settings it ran with, so an
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import arbiter
+from . import arbiter, calibration
 from ..data.datasets import song_folds
 from ..engine.atomic import atomic_open, write_json
 from ..engine.run import map_files
@@ -119,9 +121,10 @@ def load_results(out_dir):
 
 
 def current_results(results, fingerprint, settings):
-    """The recorded runs made on this data with these settings."""
+    """The recorded runs made on this data with these settings (runs recorded before the
+    held-out probabilities were kept are run again)."""
     return {key: record for key, record in results.items()
-            if record.get("dataset_fingerprint") == fingerprint
+            if record.get("dataset_fingerprint") == fingerprint and "probabilities" in record
             and record.get("folds") == settings.folds and record.get("seeds") == settings.seeds
             and record.get("epochs") == settings.epochs}
 
@@ -151,6 +154,8 @@ def _run_fold(job):
         "correct": {str(meter): count for meter, count in run["correct"].items()},
         "n": {str(meter): count for meter, count in run["n"].items()},
         "datasets": run["datasets"], "best_epochs": run["best_epochs"],
+        "rows": run["rows"], "probabilities": run["probabilities"],
+        "training_prior": run["training_prior"],
         "dataset_fingerprint": table.fingerprint(),
     }
 
@@ -248,12 +253,31 @@ def winner(points, summaries):
     return next(point for point in scored if summaries[point.name].mean >= floor)
 
 
-def refit_winner(point, summary, table_path, out_dir, destination, seeds=CVSettings.seeds):
+def out_of_fold(point, results, table, n_folds):
+    """``point``'s held-out probabilities over its ``n_folds`` folds, the rows' class
+    indices in ``table`` and the training prior of each row's fold model."""
+    records = [results[run_key(point, fold)] for fold in range(n_folds)]
+    classes = sorted(set(table.meters.tolist()))
+    rows = np.concatenate([record["rows"] for record in records]).astype(int)
+    labels = np.array([classes.index(meter) for meter in table.meters[rows]])
+    probabilities = np.concatenate([record["probabilities"] for record in records])
+    trained_under = np.concatenate([np.tile(record["training_prior"], (len(record["rows"]), 1))
+                                    for record in records])
+    return probabilities, labels, trained_under
+
+
+def refit_winner(point, summary, table_path, out_dir, destination, seeds=CVSettings.seeds,
+                 results=None):
     """Refit ``point`` (an ensemble of ``seeds`` models, as cross-validated) on every
-    tuning file, save it in ``out_dir`` and copy it atomically to ``destination``; returns
-    the checkpoint."""
-    checkpoint = arbiter.refit(ScoreTable.load(table_path), arbiter_settings(point, seeds),
-                               summary.refit_epochs, summary.record())
+    tuning file, with the temperature fitted on its out-of-fold ``results`` (none: no
+    calibration); save it in ``out_dir`` and copy it atomically to ``destination``;
+    returns the checkpoint."""
+    table = ScoreTable.load(table_path)
+    calibrated = (calibration.calibrate(*out_of_fold(point, results, table,
+                                                     len(summary.fold_accuracies)))
+                  if results is not None else None)
+    checkpoint = arbiter.refit(table, arbiter_settings(point, seeds), summary.refit_epochs,
+                               summary.record(), calibrated)
     saved = Path(out_dir) / f"{point.name}.pt"
     arbiter.save(checkpoint, saved)
     with open(saved, "rb") as source, atomic_open(destination) as target:
