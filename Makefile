@@ -122,7 +122,7 @@ $(call escaped,$(SCORES_MANIFEST)): $(INSTALLED) scripts/setup/make_scores.py \
 	$(PYTHON) scripts/setup/make_scores.py $(PARALLEL_ARGS) $(SCORES_ARGS)
 
 TRACKER_DATA := $(DATA)/tracker/tracker_data.json
-TRACKER_MODEL := models/tracker/tracker.pt
+TRACKER_MODEL := lib/meterlab/models/tracker/tracker.pt
 
 tracker-data: $(call escaped,$(TRACKER_DATA)) ## build the tracker's training data (not part of all; ~10 min)
 
@@ -131,7 +131,7 @@ $(call escaped,$(TRACKER_DATA)): $(INSTALLED) scripts/setup/make_tracker_data.py
 		lib/meterlab/learn/tracker/features.py
 	$(PYTHON) scripts/setup/make_tracker_data.py $(PARALLEL_ARGS)
 
-tracker: $(call escaped,$(TRACKER_DATA)) ## train the beat/downbeat tracker on the tracker data -> models/tracker/ (seeded)
+tracker: $(call escaped,$(TRACKER_DATA)) ## train the beat/downbeat tracker on the tracker data -> lib/meterlab/models/tracker/ (seeded)
 	$(PYTHON) scripts/training/train_tracker.py --data "$(DATA)/tracker" --out $(TRACKER_MODEL)
 
 corpus-preview: $(call escaped,$(CORPUS_MANIFEST)) ## plot one clip per class with its beats: data/corpus/preview.png
