@@ -1,14 +1,10 @@
 """The one place for the project's constants: meter classes, sample rates and paths.
 
 Paths are resolved from this file's location (or ``METERLAB_DATA``), never from the
-working directory, so a script started from anywhere finds the same cache. In a clone
-everything generated lives in its ``data/``; a package installed with pip, with no clone
-around it, keeps its cache in the user's cache folder instead.
+working directory, so a script started from anywhere finds the same cache.
 """
 import os
 from pathlib import Path
-
-import platformdirs
 
 #: Every meter (beats per bar) a signal scores. Arbiters train on the subset present.
 CANDIDATE_METERS = (2, 3, 4, 5, 6, 7, 9, 11, 12)
@@ -32,16 +28,8 @@ MADMOM_SAMPLE_RATE = 44100
 #: Shorter audio cannot hold two bars of 7 at a moderate tempo.
 MIN_DURATION_S = 3.0
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-REPO_ROOT = PACKAGE_DIR.parents[1]
-#: Whether this package runs from a clone (``lib/meterlab`` beside the Makefile) rather
-#: than from a pip install.
-IN_CLONE = (REPO_ROOT / "Makefile").is_file() and PACKAGE_DIR == REPO_ROOT / "lib" / "meterlab"
-#: The models committed inside the package (arbiter, onset MLP, tracker) and their
-#: provenance: they answer when the user has trained none (``make ship-models`` writes them).
-SHIPPED_DIR = PACKAGE_DIR / "models"
-DATA_DIR = Path(os.environ.get("METERLAB_DATA") or (
-    REPO_ROOT / "data" if IN_CLONE else platformdirs.user_cache_dir("meterlab"))).resolve()
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = Path(os.environ.get("METERLAB_DATA", REPO_ROOT / "data")).resolve()
 CORPUS_DIR = DATA_DIR / "corpus"
 #: The embedded real-score dataset (human-composed works, rendered): ``make data`` builds it.
 SCORES_DIR = DATA_DIR / "scores"

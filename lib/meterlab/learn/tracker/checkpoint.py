@@ -12,12 +12,11 @@ from pathlib import Path
 
 import torch
 
-from ... import config
-
+from ..shipped import MODELS_DIR
 from . import features
 from .model import BeatTCN
 
-CHECKPOINT = config.SHIPPED_DIR / "tracker" / "tracker.pt"
+CHECKPOINT = MODELS_DIR / "tracker" / "tracker.pt"
 
 
 class TrackerError(Exception):
