@@ -1,7 +1,8 @@
 """Shared fixtures: small audio files the tests write themselves, and test signals.
 
 Tests never touch the user's ``data/``: ``METERLAB_DATA`` points at a temporary folder
-before ``meterlab.config`` is first imported.
+before ``meterlab.config`` is first imported; nor the models shipped in the package,
+unless they ask (:func:`no_shipped_models`).
 """
 import importlib.util
 import os
@@ -16,9 +17,19 @@ import pytest
 import soundfile as sf
 
 from meterlab.engine.versions import producer_version
+from meterlab.learn import shipped
 
 
 REPO = Path(__file__).resolve().parents[1]
+#: The package's own models folder, before :func:`no_shipped_models` hides it.
+SHIPPED_MODELS = shipped.MODELS_DIR
+
+
+@pytest.fixture(autouse=True)
+def no_shipped_models(monkeypatch, tmp_path_factory):
+    """Tests see no shipped arbiter or onset MLP (they answer with the vote, the onset MLP
+    signal is unavailable) unless they put :data:`SHIPPED_MODELS` back themselves."""
+    monkeypatch.setattr(shipped, "MODELS_DIR", tmp_path_factory.getbasetemp() / "no-models")
 
 
 def load_script(relative_path):
