@@ -104,7 +104,7 @@ $(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt
 	$(PYTHON) -m pip install --quiet --no-deps -r requirements-nodeps.txt
-	$(PYTHON) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PYTHON) -m pip install --quiet --no-deps -e .
 	touch $@
 
 test: $(INSTALLED) ## run the test suite (the command CI runs)

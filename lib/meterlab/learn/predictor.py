@@ -73,9 +73,11 @@ def current_versions(signals, assumed=()):
 def library_warnings(trained_with, signals):
     """One line per library behind ``signals`` whose installed version is not the one
     in ``trained_with`` (``{library: version}``)."""
-    return [f"{name} {installed} is installed; the model was trained with {name} "
-            f"{trained_with[name]}: its answers may differ from the published figures"
-            + (" (the signals that need it answer nothing)" if installed == "absent" else "")
+    return [(f"{name} is not installed (the model was trained with {name} "
+             f"{trained_with[name]}): the signals that need it answer nothing"
+             if installed == "absent" else
+             f"{name} {installed} is installed; the model was trained with {name} "
+             f"{trained_with[name]}: its answers may differ from the published figures")
             for name, installed in signal_libraries(signals).items()
             if name in trained_with and trained_with[name] != installed]
 
