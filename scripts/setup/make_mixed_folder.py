@@ -4,7 +4,8 @@
     python scripts/predict.py /tmp/mixed -w 2 --out preds.csv
 
 Good files are clips of the corpus generator (its own seed, so they are not in the
-default corpus's cache) re-encoded as wav, flac, ogg and mp3 in nested folders; then one
+default corpus's cache) re-encoded as wav, flac, ogg, mp3 and m4a (AAC, by the bundled
+ffmpeg) in nested folders; then one
 file of each bad kind (empty, corrupt, truncated, not audio, too short, silent,
 non-finite, m4a, aac).
 """
@@ -19,10 +20,12 @@ from meterlab import cli
 from meterlab.config import DEFAULT_CLASSES
 from meterlab.data.build.corpus import build_corpus
 from meterlab.data.build.corpus.bad_files import write_bad_files
+from meterlab.thirdparty import ffmpeg
 
-#: (extension, soundfile format, subtype) the good clips are written in, in turn.
+#: (extension, soundfile format, subtype) the good clips are written in, in turn; no
+#: format: encoded by ffmpeg.
 ENCODINGS = ((".wav", "WAV", "PCM_16"), (".flac", "FLAC", "PCM_16"),
-             (".ogg", "OGG", "VORBIS"), (".mp3", "MP3", "MPEG_LAYER_III"))
+             (".ogg", "OGG", "VORBIS"), (".mp3", "MP3", "MPEG_LAYER_III"), (".m4a", None, None))
 FOLDERS = ("", "live", "live/2019", "demos")
 
 
@@ -45,8 +48,11 @@ def main(argv=None):
             extension, kind, subtype = ENCODINGS[index % len(ENCODINGS)]
             target = args.out / FOLDERS[index % len(FOLDERS)] / (clip.stem + extension)
             target.parent.mkdir(parents=True, exist_ok=True)
-            audio, rate = sf.read(clip)
-            sf.write(target, audio, rate, format=kind, subtype=subtype)
+            if kind is None:
+                ffmpeg.encode(clip, target)
+            else:
+                audio, rate = sf.read(clip)
+                sf.write(target, audio, rate, format=kind, subtype=subtype)
     bad = write_bad_files(args.out / "bad")
     print(f"{min(args.good, len(clips))} good and {len(bad)} bad files in {args.out}")
     return 0

@@ -12,7 +12,7 @@ this module only memoises and caches around it.
 import time
 
 from .. import config
-from .audio import AudioError, load_audio
+from .audio import AudioError, AudioFile, LongAudio
 from .registry import analysis_module
 from .versions import producer_version
 
@@ -50,19 +50,25 @@ class FileAnalysis:
         #: Seconds spent computing each producer in this process (cache hits cost ~0).
         self.timings = {}
         self._nested_seconds = 0.0
+        self._file = None
         self._audio = {}
         self._values = {}
 
     def audio(self, sample_rate=config.SAMPLE_RATE):
-        """Mono float32 samples at ``sample_rate``; raises :class:`AudioError`.
+        """Mono float32 samples at ``sample_rate`` (an ndarray, or for a long file a
+        :class:`~meterlab.engine.audio.LongAudio` decoded slice by slice); raises
+        :class:`AudioError`.
 
-        Only the rate last asked for is kept: a long file then holds one copy of its
-        samples, not one per rate; asking for another rate decodes the file again
+        Only the array of the rate last asked for is kept: a file then holds one copy of
+        its samples, not one per rate; asking for another rate decodes the file again
         (a fraction of a second for a song)."""
         if sample_rate not in self._audio:
             start = time.perf_counter()
-            self._audio = {}      # the other rate's samples go before this decode
-            self._audio[sample_rate] = load_audio(self.path, sample_rate)
+            if self._file is None:
+                self._file = AudioFile(self.path)
+            self._audio = {rate: y for rate, y in self._audio.items()
+                           if isinstance(y, LongAudio)}
+            self._audio[sample_rate] = self._file.samples(sample_rate)
             elapsed = time.perf_counter() - start
             self.timings["audio"] = self.timings.get("audio", 0.0) + elapsed
             self._nested_seconds += elapsed

@@ -26,7 +26,7 @@ from .cache import file_digest
 #: The input name for decoded audio in a producer's ``NEEDS``.
 AUDIO = "audio"
 #: Distributions whose versions change the decoded samples.
-AUDIO_LIBRARIES = ("soundfile", "soxr")
+AUDIO_LIBRARIES = ("soundfile", "soxr", "imageio-ffmpeg")
 _PROJECT = __name__.partition(".")[0]
 #: Packages whose modules carry data between producers and disk without changing it (the
 #: engine: cache, atomic writes, the per-file context, the runner; the dataset readers).

@@ -20,8 +20,8 @@ BAD_FILES = {
     "short.ogg": "too short",
     "silent.flac": "audio is silent",
     "non-finite.wav": "non-finite samples",
-    "song.m4a": ".m4a cannot be decoded",
-    "song.aac": ".aac cannot be decoded",
+    "song.m4a": "cannot decode audio",
+    "song.aac": "cannot decode audio",
 }
 
 
