@@ -15,7 +15,9 @@ import meterlab
 from meterlab import config
 from meterlab.commands import main as command
 from meterlab.engine import registry
+from meterlab.engine.cache import file_digest
 from meterlab.engine.scoring import analyse_file
+from meterlab.evaluate.shipping import ship
 from meterlab.engine.versions import producer_version, signal_version
 from meterlab.learn import priors, shipped
 from meterlab.learn.arbiter import Arbiter
@@ -168,6 +170,28 @@ def test_shipped_models_fit_the_signals_code(shipped_models):
         size_kb = (shipped_models / name).stat().st_size / 1024
         assert size_kb < 1024, f"{name}: {size_kb:.0f} KB"
     assert {"commit", "seed", "dataset", "cross_validation", "command"} <= set(record)
+
+
+def test_ship_copies_fitting_models_with_their_provenance(shipped_models, tmp_path,
+                                                          monkeypatch):
+    data, out = tmp_path / "data", tmp_path / "out"
+    monkeypatch.setattr(config, "ARBITER_CHECKPOINT", data / shipped.ARBITER)
+    monkeypatch.setattr(config, "ONSET_MLP_CHECKPOINT", data / shipped.ONSET_MLP)
+    with pytest.raises(CheckpointError, match=f"{data / shipped.ARBITER}: not found"):
+        ship(out, tmp_path / "runs")
+    data.mkdir()
+    for name in (shipped.ARBITER, shipped.ONSET_MLP):
+        (data / name).write_bytes((shipped_models / name).read_bytes())
+    producer_version.cache_clear()
+    record = ship(out, tmp_path / "runs")
+    assert json.loads((out / shipped.PROVENANCE).read_text())["files"] == record["files"] == {
+        name: file_digest(shipped_models / name) for name in (shipped.ARBITER, shipped.ONSET_MLP)}
+    assert record["signal_versions"] == current_versions(record["signals"])
+    assert record["seed"] == 0 and record["test"] == {}
+    install_signal(tmp_path, monkeypatch, "hcdf", source=SECONDS_SIGNAL)
+    with pytest.raises(CheckpointError, match=r"changed since this arbiter was trained \(hcdf\)"):
+        ship(tmp_path / "stale", tmp_path / "runs")
+    assert not (tmp_path / "stale").exists()
 
 
 def _arbiter_trained_under(libraries, tmp_path):

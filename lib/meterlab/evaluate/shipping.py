@@ -16,7 +16,7 @@ from ..engine.cache import file_digest
 from ..engine.versions import library_version, signal_libraries
 from ..learn import shipped
 from ..learn.mlp import CheckpointError
-from ..learn.predictor import Origin, check_versions, load_predictor
+from ..learn.predictor import check_versions, load_predictor
 from .runs import latest_run
 
 #: The commands that make what is shipped, for the provenance.
@@ -40,7 +40,7 @@ def _copy(source, destination):
         shutil.copyfileobj(reader, writer)
 
 
-def test_figures(arbiter_sha1, datasets, runs_dir):
+def held_out_figures(arbiter_sha1, datasets, runs_dir):
     """``{dataset: metrics}`` of the newest test run of each dataset made with this arbiter."""
     figures = {}
     for dataset in datasets:
@@ -68,7 +68,6 @@ def ship(destination=None, runs_dir=None):
         if not path.is_file():
             raise CheckpointError(f"{path}: not found; `{target}` (or `make all`) writes it")
     predictor = load_predictor(config.ARBITER_CHECKPOINT)
-    predictor.origin = Origin("yours", config.ARBITER_CHECKPOINT)
     check_versions(predictor)
     checkpoint = predictor.checkpoint
     cross_validation = checkpoint.get("cross_validation", {})
@@ -89,7 +88,7 @@ def ship(destination=None, runs_dir=None):
         "signal_versions": dict(checkpoint["versions"]),
         "libraries": dict(sorted(libraries.items())),
         "cross_validation": cross_validation,
-        "test": test_figures(arbiter_sha1, cross_validation.get("per_dataset", {}), runs_dir),
+        "test": held_out_figures(arbiter_sha1, cross_validation.get("per_dataset", {}), runs_dir),
         "files": {shipped.ARBITER: arbiter_sha1,
                   shipped.ONSET_MLP: file_digest(config.ONSET_MLP_CHECKPOINT)},
     }
