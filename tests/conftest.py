@@ -82,6 +82,22 @@ def scores(analysis):
 '''
 
 
+#: A test signal whose answer is the file's length in whole seconds (a 5 s file -> 5).
+SECONDS_SIGNAL = '''
+import numpy as np
+from meterlab import config
+
+NEEDS = ()
+LIBRARIES = ("numpy",)
+
+
+def scores(analysis):
+    seconds = round(len(analysis.audio()) / config.SAMPLE_RATE)
+    return np.array([2.0 if meter == seconds else 1.0 for meter in config.CANDIDATE_METERS],
+                    dtype=np.float32)
+'''
+
+
 def install_signal(tmp_path, monkeypatch, name, factor=1.0, delay=0.0, source=None):
     """Write a signal module to a file and register it, as a new signal would be.
 

@@ -24,22 +24,7 @@ from meterlab.learn.arbiter import Arbiter
 from meterlab.learn.mlp import CheckpointError
 from meterlab.learn.predictor import Origin, check_versions, current_versions, load_predictor
 from meterlab.signals import onset_mlp as onset_mlp_signal
-from tests.conftest import REPO, SHIPPED_MODELS, click_track, install_signal
-
-#: A test signal whose answer is the audio's length in whole seconds (5.2 s -> 5).
-SECONDS_SIGNAL = '''
-import numpy as np
-from meterlab import config
-
-NEEDS = ()
-LIBRARIES = ("numpy",)
-
-
-def scores(analysis):
-    seconds = round(len(analysis.audio()) / config.SAMPLE_RATE)
-    return np.array([2.0 if meter == seconds else 1.0 for meter in config.CANDIDATE_METERS],
-                    dtype=np.float32)
-'''
+from tests.conftest import REPO, SECONDS_SIGNAL, SHIPPED_MODELS, click_track, install_signal
 
 #: A signal that needs a library that is not installed (as BeatNet may not be).
 MISSING_LIBRARY_SIGNAL = '''
