@@ -32,6 +32,16 @@ def no_shipped_models(monkeypatch, tmp_path_factory):
     monkeypatch.setattr(shipped, "MODELS_DIR", tmp_path_factory.getbasetemp() / "no-models")
 
 
+@pytest.fixture
+def shipped_models(monkeypatch):
+    """The models shipped in the package, put back (the test data folder has none of
+    yours); what a process that never saw :func:`no_shipped_models` (a Dask worker) sees."""
+    monkeypatch.setattr(shipped, "MODELS_DIR", SHIPPED_MODELS)
+    producer_version.cache_clear()
+    yield SHIPPED_MODELS
+    producer_version.cache_clear()
+
+
 def load_script(relative_path):
     """A script under ``scripts/`` as a module, so a test can call its ``main``."""
     path = REPO / relative_path

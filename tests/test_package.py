@@ -45,15 +45,6 @@ def seconds_signal(tmp_path, monkeypatch):
     monkeypatch.setattr(registry, "SIGNALS", ("seconds",))
 
 
-@pytest.fixture
-def shipped_models(monkeypatch):
-    """The models shipped in the package, put back (the test data folder has none of yours)."""
-    monkeypatch.setattr(shipped, "MODELS_DIR", SHIPPED_MODELS)
-    producer_version.cache_clear()
-    yield SHIPPED_MODELS
-    producer_version.cache_clear()
-
-
 def test_api_answers_a_file_and_an_array_alike(seconds_signal, tmp_path):
     y = click_track(5.2, beats_per_bar=3)
     path = tmp_path / "clip.wav"
