@@ -86,7 +86,7 @@ EVAL_SOURCES := scripts/eval.py lib/meterlab/learn/priors.py $(addprefix lib/met
 	metrics.py runs.py reference.py report.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help install test data tracker-data tracker corpus-preview warm onset-mlp extract grid eval beat-diagnostics smoke predict \
+.PHONY: help install test data tracker-data tracker corpus-preview warm onset-mlp extract grid eval beat-diagnostics beat-report smoke predict \
 	results bench all clean ship-models meter2800-data-dir-missing meter2800-tables-missing
 
 help: ## list the targets
@@ -210,6 +210,10 @@ results: $(call escaped,$(EVAL_STAMP)) $(call escaped,$(SCORES_EVAL_STAMP)) ## w
 
 beat-diagnostics: $(call escaped,$(ARBITER)) ## madmom vs the trained tracker (mir_eval beat/downbeat F, level); the arbiter and beat-reading signals with tracked vs annotated beats
 	$(PYTHON) scripts/beat_diagnostics.py $(DATASET_ARGS) --split test $(PARALLEL_ARGS)
+
+beat-report: $(call escaped,$(ARBITER)) ## the reported beats on the test splits: downbeat F (mir_eval), grouping accuracy on the corpus's 5 and 7
+	$(PYTHON) scripts/beat_report.py $(DATASET_ARGS) --split test $(PARALLEL_ARGS)
+	@if [ -f "$(SCORES_MANIFEST)" ]; then $(PYTHON) scripts/beat_report.py --dataset scores --split test $(PARALLEL_ARGS); fi
 
 smoke: $(INSTALLED) $(DATASET_INPUT) ## a fast end-to-end check: 3 test files, 1 worker
 	$(PYTHON) scripts/eval.py $(DATASET_ARGS) --limit 3 --workers 1

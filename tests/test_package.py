@@ -57,8 +57,12 @@ def test_api_answers_a_file_and_an_array_alike(seconds_signal, tmp_path):
     assert from_file.signals == {"seconds": 5}
     assert from_file.confidence == max(from_file.probabilities.values())
     assert from_file.model == "signal vote (no arbiter trained)"
-    assert (from_file.tempo, from_file.beats, from_file.downbeats, from_file.grouping) == (
-        None, [], [], None)
+    assert from_file.tempo == pytest.approx(120, rel=0.05)      # the clicks' tempo
+    positions = [position for _, position in from_file.beats]
+    assert set(positions) == {1, 2, 3, 4, 5}                   # bars of the predicted 5
+    assert all(after == before % 5 + 1 for before, after in zip(positions, positions[1:]))
+    assert from_file.downbeats == [time for time, position in from_file.beats if position == 1]
+    assert sum(from_file.grouping) == 5
     with pytest.raises(ValueError, match="needs sr"):
         meterlab.predict(y)
 

@@ -3,11 +3,13 @@ import csv
 import json
 import re
 
+import numpy as np
 import pytest
 import soundfile as sf
 import torch
 
 from meterlab import formats
+from meterlab.data.layout import read_beats
 from meterlab.learn import priors
 from meterlab.thirdparty import ffmpeg
 from meterlab.data.build.corpus.bad_files import BAD_FILES as BAD, write_bad_files
@@ -66,7 +68,8 @@ def test_folder_gives_a_row_per_audio_file_with_meter_or_cause(predict_script, m
     rows = {row["path"][len(str(mixed_folder)) + 1:]: row for row in read_csv(out)}
     assert sorted(rows) == sorted([*GOOD, *BAD])
     assert list(read_csv(out)[0]) == ["path", "predicted", "confidence", "p_3", "p_4", "p_5",
-                                      "p_7", "top_seconds", "seconds", "error"]
+                                      "p_7", "tempo", "grouping", "top_seconds", "seconds",
+                                      "error"]
     for name, meter in GOOD.items():
         row = rows[name]
         probabilities = [float(row[f"p_{m}"]) for m in (3, 4, 5, 7)]
@@ -195,3 +198,27 @@ def test_nothing_predicted_is_an_error(predict_script, tmp_path):
         predict_script.main([str(folder)])
     with pytest.raises(SystemExit):
         predict_script.main([str(folder), "--out", str(tmp_path / "p.txt")])
+
+
+def test_records_show_the_beats_tempo_and_grouping_of_the_predicted_meter(predict_script,
+                                                                         tmp_path):
+    song = tmp_path / "seven.wav"
+    sf.write(song, click_track(7.2, bpm=120.0, beats_per_bar=7), 22050)
+    write(tmp_path / "bad.wav", 0.0)
+    out, folders = tmp_path / "p.json", {kind: tmp_path / kind for kind in ("b", "j", "p")}
+    assert predict_script.main([str(song), str(tmp_path / "bad.wav"), "--out", str(out),
+                                "--beats-dir", str(folders["b"]), "--jams-dir", str(folders["j"]),
+                                "--plot-dir", str(folders["p"])]) == 0
+    answer, bad = json.loads(out.read_text())["files"]
+    assert answer["predicted"] == 7
+    assert answer["tempo"] == pytest.approx(120.0, rel=0.02)
+    times = [time for time, _ in answer["beats"]]
+    assert np.diff(times) == pytest.approx(0.5, abs=0.03)
+    assert {position for _, position in answer["beats"]} <= set(range(1, 8))
+    assert answer["downbeats"] == [time for time, position in answer["beats"] if position == 1]
+    assert answer["grouping"] is None or sum(answer["grouping"]) == 7
+    assert (bad["tempo"], bad["beats"], bad["downbeats"], bad["grouping"]) == (None, [], [], None)
+    assert [sorted(p.name for p in folder.iterdir()) for folder in folders.values()] == [
+        ["seven.beats"], ["seven.jams"], ["seven.png"]]
+    times, positions = read_beats(folders["b"] / "seven.beats")
+    assert [[t, p] for t, p in zip(times.tolist(), positions.tolist())] == answer["beats"]

@@ -1,7 +1,8 @@
 """Prediction on a user's own audio: files, folders and manifests in; one record per file out.
 
 Every file asked for gets a record, in the order given: the predicted meter, every class's
-probability, a confidence and each signal's own top meter, or the error that kept it from
+probability, a confidence, each signal's own top meter, and the beats, downbeats, tempo
+and grouping of the predicted meter (:mod:`meterlab.bars`), or the error that kept it from
 being analysed. Records are written as CSV or JSON (atomically) and summarised for the
 terminal in a form that stays readable for one file and for thousands.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config
+from .bars import bar_answers, no_answer
 from .learn import priors
 from .engine.atomic import atomic_open, write_json
 from .data.datasets import Entry, read_manifest, song_id_from_path
@@ -102,19 +104,27 @@ def predict(entries, predictor, workers=1, cache_root=config.CACHE_DIR, progress
     table = results_table(usable, [results[entry.path] for entry in usable], predictor.signals)
     probabilities = dict(zip((entry.path for entry in usable),
                              table_probabilities(table, predictor, prior)))
-    return [record(entry, results.get(entry.path), probabilities.get(entry.path),
-                   predictor, causes.get(entry.path)) for entry in entries]
+    records = [record(entry, results.get(entry.path), probabilities.get(entry.path),
+                      predictor, causes.get(entry.path)) for entry in entries]
+    answered = [answer for answer in records if answer["predicted"] is not None]
+    for answer, bars in zip(answered, bar_answers(
+            [(answer["path"], answer["predicted"]) for answer in answered], workers,
+            cache_root, progress, scheduler=scheduler)):
+        answer.update(bars)
+    return records
 
 
 def record(entry, result, probabilities, predictor, cause=None):
     """One file's answer: ``predicted``, ``confidence`` (the top probability),
     ``probabilities``, ``signals`` (each signal's top meter among the predictor's
     classes, ``None`` where it had no answer), ``signal_notes``, ``error`` (``cause``
-    when the file was not analysed for it) and ``seconds`` (how long the file took)."""
+    when the file was not analysed for it), ``seconds`` (how long the file took), and
+    empty ``tempo``, ``beats``, ``downbeats`` and ``grouping`` (see
+    :func:`meterlab.bars.bar_answer`), which :func:`predict` fills for the predicted meter."""
     answer = {"path": str(entry.path), "source": entry.source, "meter": entry.meter,
               "predicted": None, "confidence": None, "probabilities": {}, "signals": {},
               "signal_notes": {}, "error": None,
-              "seconds": result.seconds if result is not None else None}
+              "seconds": result.seconds if result is not None else None, **no_answer()}
     if cause:
         answer["error"] = cause
         return answer
@@ -183,6 +193,7 @@ def csv_header(records, predictor):
     return (["path"] + (["source"] if _with_source(records) else [])
             + (["meter"] if _labelled(records) else []) + ["predicted", "confidence"]
             + [f"p_{meter}" for meter in predictor.classes]
+            + ["tempo", "grouping"]
             + [f"top_{name}" for name in predictor.signals] + ["seconds", "error"])
 
 
@@ -194,8 +205,14 @@ def csv_row(answer, records, predictor):
             + ([cell(answer["meter"])] if _labelled(records) else [])
             + [cell(answer["predicted"]), cell(answer["confidence"], "{:.4f}")]
             + [cell(answer["probabilities"].get(meter), "{:.4f}") for meter in predictor.classes]
+            + [cell(answer["tempo"], "{:.1f}"), format_grouping(answer["grouping"])]
             + [cell(answer["signals"].get(name)) for name in predictor.signals]
             + [cell(answer["seconds"], "{:.3g}"), cell(answer["error"])])
+
+
+def format_grouping(grouping):
+    """``"2+2+3"``; ``""`` for no grouping."""
+    return "+".join(map(str, grouping)) if grouping else ""
 
 
 def describe_predictor(predictor):

@@ -4,13 +4,14 @@ CSV manifests.
     meterlab predict song.mp3
     meterlab predict my_music/ -w 2 --out predictions.csv
     meterlab predict songs.csv --out predictions.json   # path[,meter] columns
+    meterlab predict song.mp3 --beats-dir beats/ --jams-dir jams/ --plot-dir plots/
 
 Each file gets the predicted meter (beats per bar), every class's probability under the
 class prior (--prior; METER2800's class shares by default), a confidence (the top
-probability), each signal's own top meter, or the error that kept it from being
-analysed; the report says which model answered (yours, the shipped one, or the signal
-vote). Signal results are cached: a second run over the same files is served from the
-cache.
+probability), each signal's own top meter, the beats, downbeats, tempo and (for 5 and 7)
+grouping of the predicted meter, or the error that kept it from being analysed; the
+report says which model answered (yours, the shipped one, or the signal vote). Signal
+results are cached: a second run over the same files is served from the cache.
 """
 import argparse
 import sys
@@ -19,10 +20,11 @@ from pathlib import Path
 from tabulate import tabulate
 
 from .. import cli, formats
+from ..beat_files import write_beat_files
 from ..data.datasets import DatasetError
 from ..prediction import (agreement, check_output_path, collect_inputs, describe_predictor,
-                          display_header, display_rows, format_seconds, predict, summary_rows,
-                          unavailable_signals, write_records)
+                          display_header, display_rows, format_grouping, format_seconds,
+                          predict, summary_rows, unavailable_signals, write_records)
 
 DEFAULT_SHOW = 20
 
@@ -35,6 +37,12 @@ def configure(parser):
     cli.add_predictor_arguments(parser)
     parser.add_argument("--out", type=Path, default=None,
                         help="write every file's answer to FILE.csv or FILE.json")
+    parser.add_argument("--beats-dir", type=Path, default=None, metavar="DIR",
+                        help="write each file's beats as DIR/NAME.beats (time, beat in bar)")
+    parser.add_argument("--jams-dir", type=Path, default=None, metavar="DIR",
+                        help="write each file's beats as a JAMS beat_position annotation")
+    parser.add_argument("--plot-dir", type=Path, default=None, metavar="DIR",
+                        help="draw each file's activations, beats and probabilities as a PNG")
     parser.add_argument("--show", type=int, default=DEFAULT_SHOW,
                         help=f"files listed in the terminal (default {DEFAULT_SHOW})")
 
@@ -75,6 +83,7 @@ def run(args, parser):
                       causes=inputs.causes)
     if args.out is not None:
         write_records(records, args.out, predictor, prior)
+    write_beat_files(records, args.beats_dir, args.jams_dir, args.plot_dir)
     print_report(records, predictor, prior, args)
     if all(answer["predicted"] is None for answer in records):
         sys.exit(f"error: none of the {len(records)} files could be analysed (causes above)")
@@ -112,6 +121,10 @@ def print_report(records, predictor, prior, args):
 def print_one(answer, predictor):
     print(f"{answer['path']}: {answer['predicted']} beats per bar "
           f"(confidence {answer['confidence']:.0%}; {format_seconds(answer['seconds'])})")
+    if answer["tempo"] is not None:
+        grouping = format_grouping(answer["grouping"])
+        print(f"{answer['tempo']:.0f} bpm, {len(answer['downbeats'])} bars"
+              + (f", grouped {grouping}" if grouping else ""))
     print(tabulate([[meter, f"{p:.1%}"] for meter, p in answer["probabilities"].items()],
                    headers=["meter", "probability"]))
     print()

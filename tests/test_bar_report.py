@@ -1,0 +1,63 @@
+"""The beat report: a prediction's beats and grouping judged against what is known."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from meterlab.bar_report import known_groupings, saved_meters, summary_rows
+from meterlab.bars import bar_answer
+from meterlab.data.datasets import Entry
+from tests.test_bar_decoding import FPS, activations
+
+
+def test_answer_gives_tempo_beats_downbeats_and_the_accented_grouping():
+    values, truth = activations(24.0, 0.5, 7, first_position=3)
+    starts = truth[np.isin(truth[:, 1], [3, 5]), 0]           # 2+2+3: groups start at 3, 5
+    frames = np.round(starts * FPS).astype(int)
+    values[frames] = [0.6, 0.3]                               # softmax outputs: sum <= 1
+    answer = bar_answer({"madmom_activations": {"activations": values, "fps": FPS}}, 7)
+    assert answer["tempo"] == pytest.approx(120.0, rel=0.01)
+    assert [p for _, p in answer["beats"]] == truth[:, 1].tolist()
+    assert answer["downbeats"] == pytest.approx(truth[truth[:, 1] == 1, 0].tolist(), abs=0.015)
+    assert answer["grouping"] == [2, 2, 3]
+
+
+def test_silence_gives_no_tempo_and_no_grouping():
+    answer = bar_answer({"madmom_activations": {"activations": np.zeros((2000, 2), np.float32),
+                                                "fps": FPS}}, 5)
+    assert answer == {"tempo": None, "beats": [], "downbeats": [], "grouping": None}
+
+
+def corpus(tmp_path, clips):
+    (tmp_path / "audio").mkdir()
+    (tmp_path / "corpus.json").write_text(json.dumps({"clips": clips}))
+    return [Entry(tmp_path / "audio" / f"{name}.flac", sum(grouping), "test", name)
+            for name, grouping in ((n, c["grouping"]) for n, c in clips.items())]
+
+
+def test_a_mispredicted_meter_counts_its_grouping_wrong(tmp_path):
+    entries = corpus(tmp_path, {"m5_0": {"grouping": [3, 2]}, "m5_1": {"grouping": [2, 3]},
+                                "m7_0": {"grouping": [2, 3, 2]}})
+    groupings = known_groupings(entries)
+    assert groupings == {str(entries[0].path): (3, 2), str(entries[1].path): (2, 3),
+                         str(entries[2].path): (2, 3, 2)}
+    reports = [{"downbeat_f": 1.0, "grouping": {"downbeat": (3, 2)}},
+               {"downbeat_f": 0.5, "grouping": {"downbeat": (2, 3)}},
+               {"downbeat_f": 0.0, "grouping": {"downbeat": (2, 3, 2)}}]
+    rows = {row[0]: row[1:] for row in summary_rows(entries, [5, 5, 4], reports, groupings)}
+    assert rows["downbeat F-measure (mir_eval, ±70 ms)"] == [3, "0.500"]
+    assert rows["grouping of 5, downbeat accents (used)"] == [2, "100.0%"]
+    assert rows["grouping of 7, downbeat accents (used)"] == [1, "0.0%"]
+
+
+def test_saved_meters_are_matched_by_file_name(tmp_path):
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps({"files": [{"path": "/elsewhere/audio/a.flac", "predicted": 5},
+                                         {"path": "/elsewhere/audio/b.flac", "predicted": None}]}))
+    entries = [Entry(Path(f"/here/audio/{name}.flac"), 5, "test", name) for name in "abc"]
+    assert saved_meters(entries, run) == [5, None, None]
+    run.write_text(json.dumps({"files": [{"path": "/x/a.flac", "predicted": 5},
+                                         {"path": "/y/a.flac", "predicted": 3}]}))
+    with pytest.raises(ValueError, match="two files named a.flac"):
+        saved_meters(entries, run)
