@@ -87,7 +87,7 @@ EVAL_SOURCES := scripts/eval.py $(addprefix lib/meterlab/learn/,priors.py calibr
 
 .DEFAULT_GOAL := help
 .PHONY: help install test data tracker-data tracker corpus-preview warm onset-mlp extract grid eval beat-diagnostics beat-report smoke predict \
-	results bench all clean meter2800-data-dir-missing meter2800-tables-missing
+	results bench all clean ship-models meter2800-data-dir-missing meter2800-tables-missing
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -99,12 +99,12 @@ help: ## list the targets
 
 install: $(INSTALLED) ## create .venv and install the pinned requirements
 
-$(INSTALLED): requirements.txt requirements-nodeps.txt
+$(INSTALLED): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(PYTHON_SYSTEM) -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt
 	$(PYTHON) -m pip install --quiet --no-deps -r requirements-nodeps.txt
-	echo "$(CURDIR)/lib" > "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/meterlab.pth"
+	$(PYTHON) -m pip install --quiet --no-deps -e .
 	touch $@
 
 test: $(INSTALLED) ## run the test suite (the command CI runs)
@@ -122,7 +122,7 @@ $(call escaped,$(SCORES_MANIFEST)): $(INSTALLED) scripts/setup/make_scores.py \
 	$(PYTHON) scripts/setup/make_scores.py $(PARALLEL_ARGS) $(SCORES_ARGS)
 
 TRACKER_DATA := $(DATA)/tracker/tracker_data.json
-TRACKER_MODEL := models/tracker/tracker.pt
+TRACKER_MODEL := lib/meterlab/models/tracker/tracker.pt
 
 tracker-data: $(call escaped,$(TRACKER_DATA)) ## build the tracker's training data (not part of all; ~10 min)
 
@@ -131,7 +131,7 @@ $(call escaped,$(TRACKER_DATA)): $(INSTALLED) scripts/setup/make_tracker_data.py
 		lib/meterlab/learn/tracker/features.py
 	$(PYTHON) scripts/setup/make_tracker_data.py $(PARALLEL_ARGS)
 
-tracker: $(call escaped,$(TRACKER_DATA)) ## train the beat/downbeat tracker on the tracker data -> models/tracker/ (seeded)
+tracker: $(call escaped,$(TRACKER_DATA)) ## train the beat/downbeat tracker on the tracker data -> lib/meterlab/models/tracker/ (seeded)
 	$(PYTHON) scripts/training/train_tracker.py --data "$(DATA)/tracker" --out $(TRACKER_MODEL)
 
 corpus-preview: $(call escaped,$(CORPUS_MANIFEST)) ## plot one clip per class with its beats: data/corpus/preview.png
@@ -221,6 +221,9 @@ smoke: $(INSTALLED) $(DATASET_INPUT) ## a fast end-to-end check: 3 test files, 1
 predict: $(INSTALLED) ## meter of a file, folder or manifest: make predict FILE=music/ [OUT=p.csv]
 	@test -n "$(FILE)" || { echo "usage: make predict FILE=song.mp3|folder/|songs.csv [OUT=predictions.csv]"; exit 2; }
 	$(PYTHON) scripts/predict.py "$(FILE)" $(PARALLEL_ARGS) $(if $(OUT),--out "$(OUT)")
+
+ship-models: $(call escaped,$(EVAL_STAMP)) $(call escaped,$(SCORES_EVAL_STAMP)) ## commit this make all's arbiter and onset MLP into the package (lib/meterlab/models/, with PROVENANCE.json)
+	$(PYTHON) scripts/ship_models.py
 
 bench: $(INSTALLED) $(DATASET_INPUT) ## per-signal cost per file, worker speed-up, cost and memory by input length
 	$(PYTHON) scripts/bench_signals.py $(DATASET_ARGS)

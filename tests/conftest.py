@@ -1,7 +1,8 @@
 """Shared fixtures: small audio files the tests write themselves, and test signals.
 
 Tests never touch the user's ``data/``: ``METERLAB_DATA`` points at a temporary folder
-before ``meterlab.config`` is first imported.
+before ``meterlab.config`` is first imported; nor the models shipped in the package,
+unless they ask (:func:`no_shipped_models`).
 """
 import importlib.util
 import os
@@ -16,9 +17,29 @@ import pytest
 import soundfile as sf
 
 from meterlab.engine.versions import producer_version
+from meterlab.learn import shipped
 
 
 REPO = Path(__file__).resolve().parents[1]
+#: The package's own models folder, before :func:`no_shipped_models` hides it.
+SHIPPED_MODELS = shipped.MODELS_DIR
+
+
+@pytest.fixture(autouse=True)
+def no_shipped_models(monkeypatch, tmp_path_factory):
+    """Tests see no shipped arbiter or onset MLP (they answer with the vote, the onset MLP
+    signal is unavailable) unless they put :data:`SHIPPED_MODELS` back themselves."""
+    monkeypatch.setattr(shipped, "MODELS_DIR", tmp_path_factory.getbasetemp() / "no-models")
+
+
+@pytest.fixture
+def shipped_models(monkeypatch):
+    """The models shipped in the package, put back (the test data folder has none of
+    yours); what a process that never saw :func:`no_shipped_models` (a Dask worker) sees."""
+    monkeypatch.setattr(shipped, "MODELS_DIR", SHIPPED_MODELS)
+    producer_version.cache_clear()
+    yield SHIPPED_MODELS
+    producer_version.cache_clear()
 
 
 def load_script(relative_path):
@@ -68,6 +89,22 @@ def scores(analysis):
     time.sleep(DELAY)
     rms = float(np.sqrt(np.mean(analysis.audio() ** 2)))
     return np.full(len(config.CANDIDATE_METERS), rms * {factor}, dtype=np.float32)
+'''
+
+
+#: A test signal whose answer is the file's length in whole seconds (a 5 s file -> 5).
+SECONDS_SIGNAL = '''
+import numpy as np
+from meterlab import config
+
+NEEDS = ()
+LIBRARIES = ("numpy",)
+
+
+def scores(analysis):
+    seconds = round(len(analysis.audio()) / config.SAMPLE_RATE)
+    return np.array([2.0 if meter == seconds else 1.0 for meter in config.CANDIDATE_METERS],
+                    dtype=np.float32)
 '''
 
 

@@ -71,13 +71,13 @@ def _cache_entries(root):
 
 
 @pytest.mark.slow
-def test_local_cluster_gives_the_local_pools_results(tmp_path):
+def test_local_cluster_gives_the_local_pools_results(tmp_path, shipped_models):
     """Real signals on a few corpus clips: caches, arbiter dataset and eval metrics agree
     byte for byte between 2 local processes and a LocalCluster of 2 Dask workers (reached
     by its address, as a cluster on other machines would be)."""
     build_corpus(tmp_path / "corpus", n_per_class=3, duration_s=4.0, classes=(3, 4))
     entries = DatasetConfig("corpus", tmp_path / "corpus").load("all", False, 0).entries
-    signals = ("autocorr", "hcdf", "onset_mlp")     # onset_mlp: unavailable (no model)
+    signals = ("autocorr", "hcdf", "onset_mlp")     # onset_mlp: the shipped model
     outcomes = {}
     with cluster.local_cluster(2) as dask_cluster:
         for name, where in [("pool", {"workers": 2}),

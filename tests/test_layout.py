@@ -21,7 +21,7 @@ LAYERS = (
     ("evaluate",),
     ("data.build",),
     ("tracker",),
-    ("prediction", "cli", ""),
+    ("prediction", "cli", "api", "commands", ""),
 )
 
 

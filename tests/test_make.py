@@ -94,7 +94,7 @@ def spaced_clone(tmp_path):
     clone = tmp_path / "My Projects" / "meterlab"
     clone.mkdir(parents=True)
     for name in ("Makefile", "lib", "scripts", "requirements.txt", "requirements-nodeps.txt",
-                 ".venv"):
+                 "pyproject.toml", ".venv"):
         (clone / name).symlink_to(REPO / name)
     return clone
 

@@ -14,22 +14,7 @@ from meterlab.learn import priors
 from meterlab.thirdparty import ffmpeg
 from meterlab.data.build.corpus.bad_files import BAD_FILES as BAD, write_bad_files
 from meterlab.engine import registry
-from tests.conftest import click_track, install_signal, load_script
-
-#: A test signal whose answer is the file's length in whole seconds (a 5 s file -> 5).
-SECONDS_SIGNAL = '''
-import numpy as np
-from meterlab import config
-
-NEEDS = ()
-LIBRARIES = ("numpy",)
-
-
-def scores(analysis):
-    seconds = round(len(analysis.audio()) / config.SAMPLE_RATE)
-    return np.array([2.0 if meter == seconds else 1.0 for meter in config.CANDIDATE_METERS],
-                    dtype=np.float32)
-'''
+from tests.conftest import SECONDS_SIGNAL, click_track, install_signal, load_script
 
 GOOD = {"three.wav": 3, "four.flac": 4, "sub/five.ogg": 5, "sub/deeper/seven.mp3": 7,
         "sub/four.m4a": 4}

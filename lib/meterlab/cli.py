@@ -107,7 +107,10 @@ def add_worker_arguments(parser, default=1):
 def worker_options(args):
     """``workers`` and ``scheduler`` for the engine; exits when the cluster cannot work."""
     if args.scheduler is not None:
-        from .engine.cluster import ClusterError, check_scheduler
+        try:
+            from .engine.cluster import ClusterError, check_scheduler
+        except ImportError as error:
+            sys.exit(f"error: --scheduler needs Dask ({error}): pip install 'meterlab[dask]'")
 
         try:
             check_scheduler(args.scheduler)
@@ -139,15 +142,18 @@ def add_predictor_arguments(parser):
 
 
 def load_checked_predictor(checkpoint=None):
-    """The arbiter (or the vote) for eval/predict; exits with the reason when unusable."""
+    """The arbiter (or the vote) for eval/predict; exits with the reason when unusable,
+    warns (stderr) naming each library whose version differs from the model's."""
     from .learn.mlp import CheckpointError
     from .learn.predictor import check_versions, load_predictor
 
     try:
         predictor = load_predictor(checkpoint)
-        check_versions(predictor)
+        warnings = check_versions(predictor)
     except CheckpointError as error:
         sys.exit(f"error: {error}")
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return predictor
 
 

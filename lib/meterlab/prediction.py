@@ -216,7 +216,8 @@ def format_grouping(grouping):
 
 
 def describe_predictor(predictor):
-    return "signal vote (no arbiter trained)" if predictor.path is None else str(predictor.path)
+    """Which model answered, in words (see :class:`meterlab.learn.predictor.Origin`)."""
+    return predictor.origin.describe()
 
 
 def summary_rows(records):

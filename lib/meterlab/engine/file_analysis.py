@@ -31,6 +31,15 @@ def _audio_key(path, cache):
         raise AudioError(path, f"cannot read file ({error.strerror})") from None
 
 
+def _not_installed(error):
+    """A library a producer needs is missing (beat-this, BeatNet: not dependencies of the
+    package): :class:`Unavailable`, not cached (installing it must bring the producer
+    back). A project module that fails to import is a bug and is raised as it is."""
+    if (error.name or "").partition(".")[0] == __name__.partition(".")[0]:
+        return error
+    return Unavailable(f"needs the {error.name} module, which is not installed")
+
+
 class FileAnalysis:
     """Lazy, memoised access to one file's audio and shared analyses."""
 
@@ -82,6 +91,8 @@ class FileAnalysis:
                 value = dict(compute(self), available=True)
             except Unavailable as reason:
                 value = {"available": False, "reason": str(reason)}
+            except ModuleNotFoundError as error:
+                raise _not_installed(error) from None
             finally:
                 elapsed = time.perf_counter() - start
                 self.timings[cache_name] = elapsed - self._nested_seconds

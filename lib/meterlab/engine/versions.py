@@ -103,35 +103,42 @@ def _code_files(module):
     return {Path(inspect.getsourcefile(used)) for used in _project_modules(module).values()}
 
 
-def _library_version(name):
+def library_version(name):
+    """The installed version of the distribution ``name``; ``"absent"`` when not installed."""
     try:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         return "absent"
 
 
-def _digest(files, libraries):
+def _digest(files, libraries, assumed):
     digest = hashlib.sha1()
     for content in sorted(_content_digest(path) for path in files):
         digest.update(content.encode())
     for library in libraries:
-        digest.update(f"{library}=={_library_version(library)}".encode())
+        version = dict(assumed).get(library) or library_version(library)
+        digest.update(f"{library}=={version}".encode())
     return digest
 
 
-def _input_version(name):
+def _input_version(name, assumed):
     """Version of one entry of ``NEEDS``: decoded audio or a shared analysis."""
     if name == AUDIO:
-        return _digest(_code_files(audio), AUDIO_LIBRARIES).hexdigest()[:16]
-    return analysis_version(name)
+        return _digest(_code_files(audio), AUDIO_LIBRARIES, assumed).hexdigest()[:16]
+    return producer_version(registry.analysis_module(name), assumed)
 
 
 @lru_cache(maxsize=None)
-def producer_version(module):
-    """Version string of a producer module (see the module docstring)."""
-    digest = _digest(_code_files(module), getattr(module, "LIBRARIES", ()))
+def producer_version(module, assumed=()):
+    """Version string of a producer module (see the module docstring).
+
+    ``assumed``, ``((library, version), ...)``, stands in for the installed versions of
+    those libraries: the version the code would have under them (a shipped model's
+    libraries), so that a library upgrade can be told apart from a code change.
+    """
+    digest = _digest(_code_files(module), getattr(module, "LIBRARIES", ()), assumed)
     for needed in getattr(module, "NEEDS", ()):
-        digest.update(f"{needed}={_input_version(needed)}".encode())
+        digest.update(f"{needed}={_input_version(needed, assumed)}".encode())
     model_file = getattr(module, "model_file", None)
     if model_file is not None:
         path = model_file()
@@ -144,9 +151,25 @@ def analysis_version(name):
     return producer_version(registry.analysis_module(name))
 
 
-def signal_version(name):
-    """Version of the signal ``name``."""
-    return producer_version(registry.signal_module(name))
+def signal_version(name, assumed=()):
+    """Version of the signal ``name`` (under ``assumed`` library versions, see
+    :func:`producer_version`)."""
+    return producer_version(registry.signal_module(name), tuple(sorted(dict(assumed).items())))
+
+
+def libraries(module):
+    """The distributions whose versions are in ``module``'s version, its inputs' included."""
+    names = set(getattr(module, "LIBRARIES", ()))
+    for needed in getattr(module, "NEEDS", ()):
+        names |= set(AUDIO_LIBRARIES if needed == AUDIO
+                     else libraries(registry.analysis_module(needed)))
+    return names
+
+
+def signal_libraries(signals):
+    """``{library: installed version}`` of every distribution behind ``signals``' versions."""
+    names = set().union(*(libraries(registry.signal_module(name)) for name in signals))
+    return {name: library_version(name) for name in sorted(names)}
 
 
 def clear():

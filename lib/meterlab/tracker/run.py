@@ -1,6 +1,5 @@
 """`make tracker`: train, measure on held-out tracker works beside madmom, save with provenance."""
 import json
-import subprocess
 import time
 from pathlib import Path
 
@@ -8,19 +7,12 @@ from .. import config
 from ..engine.file_analysis import FileAnalysis
 from ..engine.cache import Cache
 from ..learn.tracker import checkpoint
+from ..evaluate.shipping import git_commit
 from . import training
 
 #: The committed checkpoint's training length: sized so that `make tracker` (training and
 #: the held-out figures) stays within an hour on a 2-core machine shared with other work.
 EPOCHS = 1
-
-
-def _commit():
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=config.REPO_ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def madmom_activations(data_dir):
@@ -36,7 +28,7 @@ def madmom_activations(data_dir):
 
 def train_and_save(data_dir, out, epochs=EPOCHS, seed=0, log=print):
     """Train, evaluate both trackers on the validation clips, save; returns the provenance."""
-    start, commit = time.perf_counter(), _commit()
+    start, commit = time.perf_counter(), git_commit()
     model, history = training.train(data_dir, epochs, seed, log)
     minutes = round((time.perf_counter() - start) / 60, 1)
     val_clips = training.load_clips(data_dir, "val")

@@ -1,22 +1,22 @@
 """The committed tracker: its weights and, beside them, its provenance.
 
-``models/tracker/tracker.pt`` holds the network's float32 weights and the feature
-settings it was trained on; ``tracker.json`` beside it holds the data recipe, the seed,
-the commit it was trained at, training minutes and the validation figures, as madmom
-ships its models with their training details. Analyses that read the tracker name the
-``.pt`` as their ``model_file()``, so its hash is part of their cache version.
+``meterlab/models/tracker/tracker.pt``, inside the package, holds the network's float32
+weights and the feature settings it was trained on; ``tracker.json`` beside it holds the
+data recipe, the seed, the commit it was trained at, training minutes and the validation
+figures, as madmom ships its models with their training details. Analyses that read the
+tracker name the ``.pt`` as their ``model_file()``, so its hash is part of their cache
+version.
 """
 import json
 from pathlib import Path
 
 import torch
 
-from ... import config
-
+from ..shipped import MODELS_DIR
 from . import features
 from .model import BeatTCN
 
-CHECKPOINT = config.REPO_ROOT / "models" / "tracker" / "tracker.pt"
+CHECKPOINT = MODELS_DIR / "tracker" / "tracker.pt"
 
 
 class TrackerError(Exception):
