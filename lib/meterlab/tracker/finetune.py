@@ -1,0 +1,73 @@
+"""Fine-tune one of madmom's downbeat networks on the tracker data, held near its shipped weights.
+
+madmom's networks learned recorded music with drums; the tracker data teaches performed
+music without them. Training starts from the shipped weights (:func:`blstm.shipped`)
+and adds ``L2_PULL * ||w - w_shipped||^2`` to the frame cross-entropy, so what the network
+knew about recordings is given up only where the new data pays for it. Crops, targets and
+the frame loss are :mod:`.training`'s; the input is madmom's own pre-processing, cached
+per clip by ``make tracker-data`` (``blstm_features``).
+"""
+import time
+
+import numpy as np
+import torch
+
+from ..learn.tracker import blstm
+from . import training
+
+#: The ensemble member fine-tuned (one network: an eighth of madmom's inference cost).
+NETWORK_INDEX = 0
+#: Steps of :data:`training.BATCH` crops: sized so one run stays within ~30 min on a
+#: shared 2-core machine.
+STEPS = 400
+#: Crop length (frames): 10 s, several bars at any tempo, and a short recurrent unroll.
+CROP_FRAMES = 1000
+LEARNING_RATE = 5e-4
+#: Weight of the squared distance to the shipped weights (summed over every weight).
+L2_PULL = 1e-3
+#: Gradient norm clip (recurrent networks).
+CLIP_NORM = 1.0
+#: Steps between held-out losses in the history.
+EVAL_STEPS = 25
+
+
+def pull(model, anchor):
+    """``||w - w_shipped||^2`` over every parameter."""
+    return sum(((p - a) ** 2).sum() for p, a in zip(model.parameters(), anchor))
+
+
+def train(data_dir, steps=STEPS, seed=0, index=NETWORK_INDEX, log=print):
+    """Fine-tune network ``index``; returns ``(model, history)``, a row per :data:`EVAL_STEPS`."""
+    torch.manual_seed(seed)
+    torch.set_num_threads(training.THREADS)
+    rng = np.random.default_rng(seed)
+    train_clips = training.load_clips(data_dir, "train", "blstm_features")
+    val_batch = training.batch(training.load_clips(data_dir, "val", "blstm_features"),
+                               np.random.default_rng(seed + 1), CROP_FRAMES)
+    model = blstm.shipped(index)
+    anchor = [p.detach().clone() for p in model.parameters()]
+    optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    history, total, start = [], 0.0, time.perf_counter()
+    for step in range(1, steps + 1):
+        model.train()
+        x, y, _, _ = training.batch(train_clips, rng, CROP_FRAMES)
+        loss = training.frame_loss(model(x), y) + L2_PULL * pull(model, anchor)
+        optimiser.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)
+        optimiser.step()
+        total += loss.item()
+        if step % EVAL_STEPS == 0 or step == steps:
+            model.eval()
+            with torch.no_grad():
+                val_loss = float(training.frame_loss(model(val_batch[0]), val_batch[1]))
+            history.append({"step": step, "train_loss": round(total / step, 5), "val_loss": round(val_loss, 5),
+                            "pull": round(float(pull(model, anchor)), 4),
+                            "minutes": round((time.perf_counter() - start) / 60, 2)})
+            log(history[-1])
+    return model.eval(), history
+
+
+def network_activations(model):
+    """``activations_of`` for :func:`training.evaluate` (reads ``blstm_features`` clips)."""
+    return lambda name, feats: blstm.activations(model, feats.astype(np.float32))
