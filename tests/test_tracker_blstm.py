@@ -3,6 +3,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from meterlab.config import MADMOM_SAMPLE_RATE
 from meterlab.engine.cache import Cache
@@ -32,6 +33,17 @@ def test_ported_networks_give_madmoms_activations():
         np.testing.assert_allclose(act, reference[:, 1:], atol=3e-5)
     expected = RNNDownBeatProcessor()(compat.madmom_signal(y, MADMOM_SAMPLE_RATE))
     np.testing.assert_allclose(np.mean(ported, axis=0), expected, atol=3e-5)
+
+
+def test_a_fine_tuned_network_runs_as_madmom_layers():
+    """The tracker analyses run the network through madmom's faster loop: same values."""
+    network = blstm.shipped(2)
+    with torch.no_grad():
+        for parameter in network.parameters():
+            parameter.add_(0.05 * torch.randn_like(parameter, generator=torch.Generator().manual_seed(0)))
+    feats = np.random.default_rng(0).random((150, 314)).astype(np.float32)
+    np.testing.assert_allclose(blstm.madmom_activations(network, feats), blstm.activations(network, feats), atol=3e-5)
+    assert not np.allclose(blstm.madmom_activations(blstm.shipped(2), feats), blstm.activations(network, feats), atol=1e-3)
 
 
 def _tiny_data(root, rng):

@@ -8,6 +8,7 @@ madmom's layer math (gate order input, forget, cell, output; the output gate's p
 reads the *new* cell state), so :func:`shipped` starts exactly where madmom's weights
 are, and :func:`features` is madmom's own pre-processing, called, not copied.
 """
+import copy
 from functools import lru_cache
 
 import numpy as np
@@ -77,6 +78,19 @@ class _BidirectionalLSTM(nn.Module):
         both = torch.stack(outputs, dim=2)
         return torch.cat([both[0], both[1].flip(1)], dim=2)
 
+    def to_madmom(self, layer):
+        """Write these weights into a madmom ``BidirectionalLayer`` of the same shape."""
+        units = self.recurrent.shape[1]
+        for index, direction in enumerate((layer.fwd_layer, layer.bwd_layer)):
+            peepholes = iter(self.peepholes[index, :, 0].detach().numpy())
+            for number, name in enumerate(GATES):
+                gate, cut = getattr(direction, name), slice(number * units, (number + 1) * units)
+                gate.weights = self.weights[index, :, cut].detach().numpy().copy()
+                gate.recurrent_weights = self.recurrent[index, :, cut].detach().numpy().copy()
+                gate.bias = self.bias[index, 0, cut].detach().numpy().copy()
+                if gate.peephole_weights is not None:
+                    gate.peephole_weights = next(peepholes).copy()
+
     def load_madmom(self, layer):
         """Copy a madmom ``BidirectionalLayer`` of two ``LSTMLayer``."""
         with torch.no_grad():
@@ -115,6 +129,17 @@ class DownbeatBLSTM(nn.Module):
         return self
 
 
+def to_madmom(model, index=0):
+    """The network as madmom layers (a copy of shipped network ``index`` given ``model``'s
+    weights), to run with madmom's faster per-frame loop (:mod:`meterlab.thirdparty.madmom_speedups`)."""
+    layers = copy.deepcopy(madmom_networks()[index])
+    for layer, madmom_layer in zip(model.layers, layers[:-1]):
+        layer.to_madmom(madmom_layer)
+    layers[-1].weights = model.output.weight.detach().numpy().T.copy()
+    layers[-1].bias = model.output.bias.detach().numpy().copy()
+    return layers
+
+
 def shipped(index=0):
     """Network ``index`` of madmom's ensemble with its shipped weights."""
     layers = madmom_networks()[index]
@@ -124,6 +149,15 @@ def shipped(index=0):
 def feature_recipe():
     """What :func:`features` computes, stored in a checkpoint beside the weights."""
     return {"fps": FPS, "sample_rate": SAMPLE_RATE, "madmom": "RNNDownBeatProcessor pre-processing"}
+
+
+def madmom_activations(model, feats):
+    """:func:`activations` run as madmom layers (:func:`to_madmom`): the same values to
+    float32 rounding in a fifth of the CPU time of torch's loop over frames."""
+    out = np.asarray(feats, dtype=np.float32)
+    for layer in to_madmom(model):
+        out = layer(out)
+    return out[:, 1:]
 
 
 def activations(model, feats):

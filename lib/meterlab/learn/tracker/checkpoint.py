@@ -45,7 +45,7 @@ class Network:
 NETWORKS = {
     "BeatTCN": Network(model.BeatTCN, features.SAMPLE_RATE, features.spectrogram, model.activations,
                        feature_recipe),
-    "DownbeatBLSTM": Network(blstm.DownbeatBLSTM, blstm.SAMPLE_RATE, blstm.features, blstm.activations,
+    "DownbeatBLSTM": Network(blstm.DownbeatBLSTM, blstm.SAMPLE_RATE, blstm.features, blstm.madmom_activations,
                              blstm.feature_recipe),
 }
 
