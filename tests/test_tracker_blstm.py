@@ -86,3 +86,15 @@ def test_a_blstm_checkpoint_is_the_tracker_analyses_model(tmp_path, monkeypatch,
     expected = blstm.activations(network, blstm.features(y, MADMOM_SAMPLE_RATE))
     assert value["activations"].shape == (500, 2)
     np.testing.assert_allclose(value["activations"], expected, atol=1e-3)
+
+
+@pytest.mark.slow
+def test_output_fine_tuning_trains_the_softmax_alone(tmp_path, monkeypatch):
+    _tiny_data(tmp_path, np.random.default_rng(0))
+    monkeypatch.setattr(finetune, "EVAL_STEPS", 1)
+    model, history = finetune.train_output(tmp_path, steps=20, log=lambda row: None)
+    shipped = blstm.shipped()
+    for name, parameter in model.named_parameters():
+        moved = not torch.equal(parameter, dict(shipped.named_parameters())[name])
+        assert moved == name.startswith("output."), name
+    assert history[-1]["train_loss"] < history[0]["train_loss"]

@@ -13,7 +13,8 @@ from . import finetune, training
 #: The committed checkpoint's training length: sized so that `make tracker` (training and
 #: the held-out figures) stays within an hour on a 2-core machine shared with other work.
 EPOCHS = 1
-#: The network `make tracker` trains: "tcn" (:mod:`.training`) or "blstm" (:mod:`.finetune`).
+#: The network `make tracker` trains: "tcn" (:mod:`.training`), "blstm" (:mod:`.finetune`,
+#: every layer) or "blstm-output" (its softmax layer only).
 NETWORK = "tcn"
 
 
@@ -38,6 +39,11 @@ def madmom_activations(data_dir):
 
 def _train(network, data_dir, epochs, steps, seed, log):
     """``(model, history, clips key, activations_of, settings)`` of one training run."""
+    if network == "blstm-output":
+        model, history = finetune.train_output(data_dir, steps, seed, log=log)
+        settings = {"network_index": finetune.NETWORK_INDEX, "steps": steps, "trained": "softmax layer",
+                    "learning_rate": finetune.OUTPUT_LEARNING_RATE, "l2_pull": finetune.L2_PULL}
+        return model, history, "blstm_features", finetune.network_activations(model), settings
     if network == "blstm":
         model, history = finetune.train(data_dir, steps, seed, log=log)
         settings = {"network_index": finetune.NETWORK_INDEX, "steps": steps, "crop_frames": finetune.CROP_FRAMES,
