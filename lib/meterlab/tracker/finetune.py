@@ -15,10 +15,11 @@ import torch
 from ..learn.tracker import blstm
 from . import training
 
-#: The ensemble member fine-tuned (one network: an eighth of madmom's inference cost).
+#: The ensemble member fine-tuned (one network with madmom's pre-processing: 0.3x the
+#: ensemble's inference CPU time, measured).
 NETWORK_INDEX = 0
-#: Steps of :data:`training.BATCH` crops: sized so one run stays within ~30 min on a
-#: shared 2-core machine.
+#: Steps of :data:`training.BATCH` crops. A step took about 42 CPU s on the shared 2-core
+#: machine (torch's loop over frames), so a run this long wants a faster machine.
 STEPS = 400
 #: Crop length (frames): 10 s, several bars at any tempo, and a short recurrent unroll.
 CROP_FRAMES = 1000
@@ -34,9 +35,9 @@ OUTPUT_LEARNING_RATE = 1e-2
 EVAL_STEPS = 25
 
 
-def pull(model, anchor):
-    """``||w - w_shipped||^2`` over every parameter."""
-    return sum(((p - a) ** 2).sum() for p, a in zip(model.parameters(), anchor))
+def pull(module, anchor):
+    """``||w - w_shipped||^2`` over every parameter of ``module``."""
+    return sum(((p - a) ** 2).sum() for p, a in zip(module.parameters(), anchor))
 
 
 def train(data_dir, steps=STEPS, seed=0, index=NETWORK_INDEX, log=print):
@@ -102,8 +103,7 @@ def train_output(data_dir, steps=OUTPUT_STEPS, seed=0, index=NETWORK_INDEX, log=
     optimiser = torch.optim.Adam(output.parameters(), lr=OUTPUT_LEARNING_RATE)
     history, start = [], time.perf_counter()
     for step in range(1, steps + 1):
-        loss = (training.frame_loss(output(x)[None], y[None])
-                + L2_PULL * sum(((p - a) ** 2).sum() for p, a in zip(output.parameters(), anchor)))
+        loss = training.frame_loss(output(x)[None], y[None]) + L2_PULL * pull(output, anchor)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
