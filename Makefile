@@ -128,7 +128,7 @@ tracker-data: $(call escaped,$(TRACKER_DATA)) ## build the tracker's training da
 
 $(call escaped,$(TRACKER_DATA)): $(INSTALLED) scripts/setup/make_tracker_data.py \
 		$(addprefix lib/meterlab/tracker/,works.py data.py augment.py) \
-		lib/meterlab/learn/tracker/features.py
+		$(addprefix lib/meterlab/learn/tracker/,features.py blstm.py)
 	$(PYTHON) scripts/setup/make_tracker_data.py $(PARALLEL_ARGS)
 
 tracker: $(call escaped,$(TRACKER_DATA)) ## train the beat/downbeat tracker on the tracker data -> lib/meterlab/models/tracker/ (seeded)

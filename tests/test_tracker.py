@@ -89,7 +89,7 @@ def test_decoding_a_synthetic_activation_finds_its_beats_and_downbeats():
 def test_checkpoint_loads_and_its_hash_is_in_the_cache_version(tmp_path, monkeypatch, write_audio):
     path = tmp_path / "tracker.pt"
     checkpoint.save(BeatTCN(features.n_bins()), path, {"seed": 0})
-    assert checkpoint.load(path).n_bins == features.n_bins()
+    assert checkpoint.load(path).network.n_bins == features.n_bins()
     assert (tmp_path / "tracker.json").is_file()
     monkeypatch.setattr(checkpoint, "CHECKPOINT", path)
     producer_version.cache_clear()
@@ -113,7 +113,7 @@ def test_the_committed_checkpoint_loads_with_its_provenance():
     assert path.is_file() and path.stat().st_size <= 5 * 2**20
     provenance = json.loads(path.with_suffix(".json").read_text())
     assert {"seed", "commit", "data_recipe", "validation"} <= set(provenance)
-    assert checkpoint.load(path).n_bins == features.n_bins()
+    assert checkpoint.load(path).network.n_bins == features.n_bins()
     assert len(file_digest(path)) == 40
 
 

@@ -3,7 +3,7 @@
 Both run the chain eval and the ``meterlab`` command use (:mod:`meterlab.prediction`,
 :mod:`meterlab.learn.predictor`): the signals through the engine and its cache, the
 arbiter (yours, else the shipped one), the class prior. An array is written to a
-temporary WAV first, so it is cached like a file: the cache key is the digest of the
+temporary audio file first, so it is cached like a file: the cache key is the digest of the
 file's bytes, and the same samples at the same rate give the same bytes.
 """
 import tempfile
@@ -130,7 +130,7 @@ class Predictor:
         if isinstance(path_or_array, (str, Path)):
             return self.predict_many([path_or_array])[0]
         with tempfile.TemporaryDirectory(prefix="meterlab-") as folder:
-            path = _write_array(path_or_array, sr, Path(folder) / "audio.wav")
+            path = _write_array(path_or_array, sr, Path(folder) / "audio.au")
             answer = self.predict_many([path])[0]
         return replace(answer, path=None)
 
@@ -149,6 +149,8 @@ class Predictor:
 
 
 def _write_array(y, sr, path):
+    """``y`` as float32 Sun audio: unlike a float WAV (whose PEAK chunk holds the time of
+    writing), the same samples give the same bytes, hence the same cache entries."""
     if sr is None:
         raise ValueError("predict(array) needs sr, the array's sample rate in Hz")
     y = np.asarray(y, dtype=np.float32)

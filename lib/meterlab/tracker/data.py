@@ -4,7 +4,8 @@ made to sound like a recording, stored as features and beat/downbeat times.
 Under ``out_dir`` (``data/tracker``, never committed)::
 
     clips/<clip>.npz        features (frames, bins) float16 of the augmented audio,
-                            beats and downbeats in seconds
+                            blstm_features likewise (madmom's downbeat input, for
+                            :mod:`..learn.tracker.blstm`), beats and downbeats in seconds
     val/audio/<clip>.flac   the augmented audio of validation clips (to run madmom on
     val/annotations/...     them for the candidates' table), with their beats
     tracker_data.json       recipe, per-clip source, meter, split, duration; counts
@@ -38,7 +39,7 @@ from ..data.build.scores.catalogue import COMPOUND, read_catalogue, slug
 from ..data.build.scores.notes import ScoreError, cached_score
 
 from . import augment
-from ..learn.tracker import features
+from ..learn.tracker import blstm, features
 from .works import VAL_FRACTION, tracker_works, work_split
 
 PARAMS_NAME = "tracker_data.json"
@@ -139,6 +140,7 @@ def _build_clip(job):
     audio = augment.augment(render(midi, duration_s, soundfont=soundfont), config.SAMPLE_RATE, rng)
     np.savez_compressed(os.path.join(out_dir, "clips", f"{clip}.npz"),
                         features=features.spectrogram(audio).astype(np.float16),
+                        blstm_features=blstm.features(audio, config.SAMPLE_RATE).astype(np.float16),
                         beats=beats, downbeats=beats[positions == 1])
     if split == "val":
         sf.write(os.path.join(out_dir, "val", AUDIO_DIR, f"{clip}.flac"), audio, config.SAMPLE_RATE,

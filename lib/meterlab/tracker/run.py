@@ -8,11 +8,14 @@ from ..engine.file_analysis import FileAnalysis
 from ..engine.cache import Cache
 from ..learn.tracker import checkpoint
 from ..evaluate.shipping import git_commit
-from . import training
+from . import finetune, training
 
 #: The committed checkpoint's training length: sized so that `make tracker` (training and
 #: the held-out figures) stays within an hour on a 2-core machine shared with other work.
 EPOCHS = 1
+#: The network `make tracker` trains: "tcn" (:mod:`.training`), "blstm" (:mod:`.finetune`,
+#: every layer) or "blstm-output" (its softmax layer only).
+NETWORK = "tcn"
 
 
 def madmom_activations(data_dir):
@@ -26,22 +29,40 @@ def madmom_activations(data_dir):
     return activations_of
 
 
-def train_and_save(data_dir, out, epochs=EPOCHS, seed=0, log=print):
+def _train(network, data_dir, epochs, steps, seed, log):
+    """``(model, history, clips key, activations_of, settings)`` of one training run."""
+    if network == "blstm-output":
+        model, history = finetune.train_output(data_dir, steps, seed, log=log)
+        settings = {"network_index": finetune.NETWORK_INDEX, "steps": steps, "trained": "softmax layer",
+                    "learning_rate": finetune.OUTPUT_LEARNING_RATE, "l2_pull": finetune.L2_PULL}
+        return model, history, "blstm_features", finetune.network_activations(model), settings
+    if network == "blstm":
+        model, history = finetune.train(data_dir, steps, seed, log=log)
+        settings = {"network_index": finetune.NETWORK_INDEX, "steps": steps, "crop_frames": finetune.CROP_FRAMES,
+                    "batch": training.BATCH, "learning_rate": finetune.LEARNING_RATE,
+                    "l2_pull": finetune.L2_PULL}
+        return model, history, "blstm_features", finetune.network_activations(model), settings
+    model, history = training.train(data_dir, epochs, seed, log)
+    settings = {"epochs": epochs, "crop_frames": training.CROP_FRAMES, "batch": training.BATCH,
+                "learning_rate": training.LEARNING_RATE}
+    return model, history, "features", training.network_activations(model), settings
+
+
+def train_and_save(data_dir, out, network=NETWORK, epochs=EPOCHS, steps=finetune.STEPS, seed=0, log=print):
     """Train, evaluate both trackers on the validation clips, save; returns the provenance."""
     start, commit = time.perf_counter(), git_commit()
-    model, history = training.train(data_dir, epochs, seed, log)
+    model, history, key, activations_of, settings = _train(network, data_dir, epochs, steps, seed, log)
     minutes = round((time.perf_counter() - start) / 60, 1)
-    val_clips = training.load_clips(data_dir, "val")
-    validation = {"tracker": training.evaluate(training.network_activations(model), val_clips),
+    val_clips = training.load_clips(data_dir, "val", key)
+    validation = {"tracker": training.evaluate(activations_of, val_clips),
                   "madmom": training.evaluate(madmom_activations(data_dir), val_clips)}
     recipe = json.loads((Path(data_dir) / "tracker_data.json").read_text())
     recipe.pop("clips")
-    provenance = {"model": "BeatTCN", "parameters": int(sum(p.numel() for p in model.parameters())),
-                  "seed": seed, "epochs": epochs, "commit": commit, "training_minutes": minutes,
+    provenance = {"model": type(model).__name__, "parameters": int(sum(p.numel() for p in model.parameters())),
+                  "seed": seed, "commit": commit, "training_minutes": minutes,
                   "data_recipe": recipe, "validation_clips": len(val_clips),
                   "validation": {k: {m: round(v, 4) for m, v in figures.items()} for k, figures in validation.items()},
-                  "history": history, "settings": {"crop_frames": training.CROP_FRAMES, "batch": training.BATCH,
-                                                   "learning_rate": training.LEARNING_RATE}}
+                  "history": history, "settings": settings}
     checkpoint.save(model, out, provenance)
     provenance["checkpoint_kb"] = round(Path(out).stat().st_size / 1024, 1)
     Path(out).with_suffix(".json").write_text(json.dumps(provenance, indent=1) + "\n")

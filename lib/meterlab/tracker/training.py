@@ -32,13 +32,14 @@ PROGRESS_STEPS = 50
 WIDENING = 0.5
 
 
-def load_clips(data_dir, split):
-    """``[(name, features float16, beats, downbeats)]`` of one split, by name."""
+def load_clips(data_dir, split, key="features"):
+    """``[(name, features float16, beats, downbeats)]`` of one split, by name; ``key``
+    names the features (``"blstm_features"``: madmom's downbeat input)."""
     params = json.loads((Path(data_dir) / "tracker_data.json").read_text())
     clips = []
     for name in sorted(c for c, info in params["clips"].items() if info["split"] == split):
         with np.load(Path(data_dir) / "clips" / f"{name}.npz") as data:
-            clips.append((name, data["features"], data["beats"], data["downbeats"]))
+            clips.append((name, data[key], data["beats"], data["downbeats"]))
     return clips
 
 
@@ -67,18 +68,19 @@ def tempo_target(beats):
     return target / target.sum()
 
 
-def _batch(clips, rng, fps=features.FPS):
+def batch(clips, rng, crop_frames=CROP_FRAMES, fps=features.FPS):
+    """``(features, frame targets, tempo targets, has tempo)`` of :data:`BATCH` random crops."""
     xs, ys, tempi, has_tempo = [], [], [], []
     for index in rng.integers(len(clips), size=BATCH):
         _, feats, beats, downbeats = clips[index]
-        start = int(rng.integers(max(len(feats) - CROP_FRAMES, 0) + 1))
-        crop = np.zeros((CROP_FRAMES, feats.shape[1]), dtype=np.float32)
-        part = feats[start:start + CROP_FRAMES]
+        start = int(rng.integers(max(len(feats) - crop_frames, 0) + 1))
+        crop = np.zeros((crop_frames, feats.shape[1]), dtype=np.float32)
+        part = feats[start:start + crop_frames]
         crop[:len(part)] = part
-        lo, hi = start / fps, (start + CROP_FRAMES) / fps
+        lo, hi = start / fps, (start + crop_frames) / fps
         inside = (beats >= lo) & (beats < hi)
         xs.append(crop)
-        ys.append(frame_targets(CROP_FRAMES, beats[inside] - lo, downbeats[(downbeats >= lo) & (downbeats < hi)] - lo))
+        ys.append(frame_targets(crop_frames, beats[inside] - lo, downbeats[(downbeats >= lo) & (downbeats < hi)] - lo))
         tempo = tempo_target(beats[inside])
         has_tempo.append(tempo is not None)
         tempi.append(tempo if tempo is not None else np.zeros(MAX_BPM, np.float32))
@@ -86,13 +88,17 @@ def _batch(clips, rng, fps=features.FPS):
             torch.from_numpy(np.stack(tempi)), torch.tensor(has_tempo))
 
 
+def frame_loss(logits, y):
+    """Mean cross-entropy of ``(batch, frames, 3)`` logits against soft frame targets."""
+    return -(y * torch.log_softmax(logits, dim=2)).sum(dim=2).mean()
+
+
 def _loss(model, batch):
     x, y, tempo, has_tempo = batch
     logits, tempo_logits = model(x)
-    frame_loss = -(y * torch.log_softmax(logits, dim=2)).sum(dim=2).mean()
     tempo_loss = -(tempo * torch.log_softmax(tempo_logits, dim=1)).sum(dim=1)
     tempo_loss = (tempo_loss * has_tempo).sum() / has_tempo.sum().clamp(min=1)
-    return frame_loss + TEMPO_WEIGHT * tempo_loss
+    return frame_loss(logits, y) + TEMPO_WEIGHT * tempo_loss
 
 
 def train(data_dir, epochs, seed=0, log=print):
@@ -106,13 +112,13 @@ def train(data_dir, epochs, seed=0, log=print):
     steps = sum(len(c[1]) for c in train_clips) // (CROP_FRAMES * BATCH)
     optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, LEARNING_RATE, total_steps=epochs * steps)
-    val_batch = _batch(val_clips, np.random.default_rng(seed + 1))
+    val_batch = batch(val_clips, np.random.default_rng(seed + 1))
     history, start = [], time.perf_counter()
     for epoch in range(epochs):
         model.train()
         total = 0.0
         for step in range(steps):
-            loss = _loss(model, _batch(train_clips, rng))
+            loss = _loss(model, batch(train_clips, rng))
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()

@@ -1,0 +1,121 @@
+"""Fine-tune one of madmom's downbeat networks on the tracker data, held near its shipped weights.
+
+madmom's networks learned recorded music with drums; the tracker data teaches performed
+music without them. Training starts from the shipped weights (:func:`blstm.shipped`)
+and adds ``L2_PULL * ||w - w_shipped||^2`` to the frame cross-entropy, so what the network
+knew about recordings is given up only where the new data pays for it. Crops, targets and
+the frame loss are :mod:`.training`'s; the input is madmom's own pre-processing, cached
+per clip by ``make tracker-data`` (``blstm_features``).
+"""
+import time
+
+import numpy as np
+import torch
+
+from ..learn.tracker import blstm
+from . import training
+
+#: The ensemble member fine-tuned (one network with madmom's pre-processing: 0.3x the
+#: ensemble's inference CPU time, measured).
+NETWORK_INDEX = 0
+#: Steps of :data:`training.BATCH` crops. A step took about 42 CPU s on the shared 2-core
+#: machine (torch's loop over frames), so a run this long wants a faster machine.
+STEPS = 400
+#: Crop length (frames): 10 s, several bars at any tempo, and a short recurrent unroll.
+CROP_FRAMES = 1000
+LEARNING_RATE = 5e-4
+#: Weight of the squared distance to the shipped weights (summed over every weight).
+L2_PULL = 1e-3
+#: Gradient norm clip (recurrent networks).
+CLIP_NORM = 1.0
+#: Full-batch steps of :func:`train_output`, and its learning rate.
+OUTPUT_STEPS = 300
+OUTPUT_LEARNING_RATE = 1e-2
+#: Steps between held-out losses in the history.
+EVAL_STEPS = 25
+
+
+def pull(module, anchor):
+    """``||w - w_shipped||^2`` over every parameter of ``module``."""
+    return sum(((p - a) ** 2).sum() for p, a in zip(module.parameters(), anchor))
+
+
+def train(data_dir, steps=STEPS, seed=0, index=NETWORK_INDEX, log=print):
+    """Fine-tune network ``index``; returns ``(model, history)``, a row per :data:`EVAL_STEPS`."""
+    torch.manual_seed(seed)
+    torch.set_num_threads(training.THREADS)
+    rng = np.random.default_rng(seed)
+    train_clips = training.load_clips(data_dir, "train", "blstm_features")
+    val_batch = training.batch(training.load_clips(data_dir, "val", "blstm_features"),
+                               np.random.default_rng(seed + 1), CROP_FRAMES)
+    model = blstm.shipped(index)
+    anchor = [p.detach().clone() for p in model.parameters()]
+    optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    history, total, start = [], 0.0, time.perf_counter()
+    for step in range(1, steps + 1):
+        model.train()
+        x, y, _, _ = training.batch(train_clips, rng, CROP_FRAMES)
+        loss = training.frame_loss(model(x), y) + L2_PULL * pull(model, anchor)
+        optimiser.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)
+        optimiser.step()
+        total += loss.item()
+        if step % EVAL_STEPS == 0 or step == steps:
+            model.eval()
+            with torch.no_grad():
+                val_loss = float(training.frame_loss(model(val_batch[0]), val_batch[1]))
+            history.append({"step": step, "train_loss": round(total / step, 5), "val_loss": round(val_loss, 5),
+                            "pull": round(float(pull(model, anchor)), 4),
+                            "minutes": round((time.perf_counter() - start) / 60, 2)})
+            log(history[-1])
+    return model.eval(), history
+
+
+def _hidden_frames(clips, layers):
+    """Every frame's last recurrent output (madmom's loop) and its soft target, stacked."""
+    hidden, targets = [], []
+    for _, feats, beats, downbeats in clips:
+        out = feats.astype(np.float32)
+        for layer in layers[:-1]:
+            out = layer(out)
+        hidden.append(out)
+        targets.append(training.frame_targets(len(out), beats, downbeats))
+    return torch.from_numpy(np.concatenate(hidden)), torch.from_numpy(np.concatenate(targets))
+
+
+def train_output(data_dir, steps=OUTPUT_STEPS, seed=0, index=NETWORK_INDEX, log=print):
+    """Fine-tune only the softmax layer, the recurrent layers kept as shipped.
+
+    The cheap end of fine-tuning: the recurrent layers' outputs are computed once per
+    clip (madmom's fast loop), then the softmax trains on every frame at once, with the
+    same loss and pull as :func:`train`. Back-propagating through the recurrent layers
+    costs about 40 CPU seconds a step of 8 ten-second crops in torch's loop here.
+    """
+    torch.manual_seed(seed)
+    torch.set_num_threads(training.THREADS)
+    layers = blstm.madmom_networks()[index]
+    x, y = _hidden_frames(training.load_clips(data_dir, "train", "blstm_features"), layers)
+    val_x, val_y = _hidden_frames(training.load_clips(data_dir, "val", "blstm_features"), layers)
+    model = blstm.shipped(index)
+    output = model.output
+    anchor = [p.detach().clone() for p in output.parameters()]
+    optimiser = torch.optim.Adam(output.parameters(), lr=OUTPUT_LEARNING_RATE)
+    history, start = [], time.perf_counter()
+    for step in range(1, steps + 1):
+        loss = training.frame_loss(output(x)[None], y[None]) + L2_PULL * pull(output, anchor)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        if step % EVAL_STEPS == 0 or step == steps:
+            with torch.no_grad():
+                val_loss = float(training.frame_loss(output(val_x)[None], val_y[None]))
+            history.append({"step": step, "train_loss": round(loss.item(), 5), "val_loss": round(val_loss, 5),
+                            "minutes": round((time.perf_counter() - start) / 60, 2)})
+            log(history[-1])
+    return model.eval(), history
+
+
+def network_activations(model):
+    """``activations_of`` for :func:`training.evaluate` (reads ``blstm_features`` clips)."""
+    return lambda name, feats: blstm.madmom_activations(model, feats)
