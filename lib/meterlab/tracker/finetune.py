@@ -66,7 +66,7 @@ def train(data_dir, steps=STEPS, seed=0, index=NETWORK_INDEX, log=print):
             with torch.no_grad():
                 val_loss = float(training.frame_loss(model(val_batch[0]), val_batch[1]))
             history.append({"step": step, "train_loss": round(total / step, 5), "val_loss": round(val_loss, 5),
-                            "pull": round(float(pull(model, anchor)), 4),
+                            "pull": round(float(pull(model, anchor).detach()), 4),
                             "minutes": round((time.perf_counter() - start) / 60, 2)})
             log(history[-1])
     return model.eval(), history
