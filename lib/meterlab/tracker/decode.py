@@ -1,21 +1,14 @@
-"""Beat and downbeat times from madmom-style activations (frames x [beat, downbeat]).
-
-Beats: madmom's DBN beat tracker on the summed columns, exactly as the shared ``beats``
-analysis tracks madmom's own activations (:func:`meterlab.analyses.beats.track`).
-Downbeats: madmom's DBN downbeat tracker over the bar lengths the tracker was trained on,
-which picks one bar length for the clip and places its downbeats.
+"""Downbeat times from madmom-style activations (frames x [beat, downbeat]): madmom's DBN
+downbeat tracker over the bar lengths the tracker was trained on, which picks one bar
+length for the clip and places its downbeats. (Beat times come from the ``tracker_beats``
+analysis's :func:`~meterlab.analyses.tracker_beats.beat_times`.)
 """
 import numpy as np
 
 from ..thirdparty import compat
-from ..analyses.beats import track
 
 #: Bar lengths (beats) the downbeat decoder chooses among: the felt beats of the training data.
 BEATS_PER_BAR = (2, 3, 4, 5, 7)
-
-
-def beat_times(activations, fps):
-    return track(np.asarray(activations).sum(axis=1).clip(0, 1), fps)
 
 
 def downbeat_times(activations, fps, beats_per_bar=BEATS_PER_BAR):

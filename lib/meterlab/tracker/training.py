@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from . import decode
+from ..analyses.tracker_beats import beat_times
 from ..learn.tracker import features
 from ..evaluate import beat_metrics
 from ..learn.tracker.model import MAX_BPM, BeatTCN, activations
@@ -141,7 +142,7 @@ def evaluate(activations_of, clips, fps=features.FPS):
     records = []
     for name, feats, beats, downbeats in clips:
         act = activations_of(name, feats)
-        records.append(beat_metrics.file_scores(beats, downbeats, decode.beat_times(act, fps),
+        records.append(beat_metrics.file_scores(beats, downbeats, beat_times(act, fps),
                                            decode.downbeat_times(act, fps)))
     return beat_metrics.mean_scores(records)
 
