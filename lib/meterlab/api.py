@@ -68,15 +68,14 @@ class Prediction:
 
     @classmethod
     def from_record(cls, record, model, library_warnings=()):
-        """From a :func:`meterlab.prediction.record` dict (beat fields absent: empty)."""
+        """From a :func:`meterlab.prediction.record` dict."""
         notes = [f"signal {name} gave no answer: {note}"
                  for name, note in record["signal_notes"].items()]
         return cls(path=record["path"], meter=record["predicted"],
                    probabilities=dict(record["probabilities"]),
-                   confidence=record["confidence"], tempo=record.get("tempo"),
-                   beats=list(record.get("beats") or []),
-                   downbeats=list(record.get("downbeats") or []),
-                   grouping=record.get("grouping"), signals=dict(record["signals"]),
+                   confidence=record["confidence"], tempo=record["tempo"],
+                   beats=list(record["beats"]), downbeats=list(record["downbeats"]),
+                   grouping=record["grouping"], signals=dict(record["signals"]),
                    warnings=list(library_warnings) + notes, model=model,
                    error=record["error"])
 
