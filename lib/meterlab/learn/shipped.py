@@ -3,7 +3,7 @@
 ``meterlab/models/`` holds the arbiter and the onset MLP of a finished ``make all`` and
 ``PROVENANCE.json``: the data, seed, commit, cross-validation and test figures, the
 library versions they were trained with and the command that made them
-(:mod:`meterlab.learn.shipping` writes them). A model the user trained in ``data/``
+(:mod:`meterlab.evaluate.shipping` writes them). A model the user trained in ``data/``
 takes precedence over these.
 """
 import json
