@@ -34,10 +34,7 @@ def pair(before, after, key):
 
 @cli.exits_on_storage_error
 def main(argv=None):
-    parser = cli.script_parser(__doc__)
-    cli.add_dataset_arguments(parser, default_split="test")
-    cli.add_predictor_arguments(parser)
-    cli.add_worker_arguments(parser)
+    parser = cli.test_split_parser(__doc__)
     parser.add_argument("--trackers-only", action="store_true",
                         help="print the madmom vs tracker table only (no arbiter or signals)")
     args = parser.parse_args(argv)

@@ -26,10 +26,7 @@ from meterlab.prediction import predict
 
 @cli.exits_on_storage_error
 def main(argv=None):
-    parser = cli.script_parser(__doc__)
-    cli.add_dataset_arguments(parser, default_split="test")
-    cli.add_predictor_arguments(parser)
-    cli.add_worker_arguments(parser)
+    parser = cli.test_split_parser(__doc__)
     parser.add_argument("--meters", choices=("predicted", "given"), default="predicted",
                         help="decode with the predicted meter (default) or the annotated one")
     parser.add_argument("--predictions", type=Path, default=None, metavar="RUN.json",

@@ -22,11 +22,8 @@ DEFAULT_LIMIT = 20
 
 @cli.exits_on_storage_error
 def main(argv=None):
-    parser = cli.script_parser(__doc__)
-    cli.add_dataset_arguments(parser, default_split="test")
+    parser = cli.test_split_parser(__doc__)
     parser.set_defaults(limit=DEFAULT_LIMIT)
-    cli.add_worker_arguments(parser)
-    cli.add_predictor_arguments(parser)
     parser.add_argument("--save", action="store_true",
                         help="make this run the dataset's baseline if it beats the saved one")
     args = parser.parse_args(argv)

@@ -19,6 +19,16 @@ def script_parser(doc):
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
+def test_split_parser(doc):
+    """The parser of a script that runs the arbiter over a dataset's test split (eval and
+    the beat reports): the dataset, worker and predictor flags."""
+    parser = script_parser(doc)
+    add_dataset_arguments(parser, default_split="test")
+    add_worker_arguments(parser)
+    add_predictor_arguments(parser)
+    return parser
+
+
 def add_dataset_arguments(parser, default_split="tuning"):
     """Flags that choose the files: ``--dataset``, ``--data-dir``, ``--split``, ..."""
     group = parser.add_argument_group("dataset")
