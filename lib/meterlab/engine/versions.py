@@ -177,12 +177,29 @@ def clear():
     producer_version.cache_clear()
 
 
+#: The package's folder: a model file inside it (the committed tracker) is a project file.
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def _packaged_model(module):
+    """``module``'s model file when the package holds it (``make tracker`` rewrites it),
+    so that Make re-runs what reads it; ``None`` otherwise (a user's own checkpoint is made
+    by a step of the chain, which has its own rule)."""
+    model_file = getattr(module, "model_file", None)
+    path = Path(model_file()).resolve() if model_file is not None and model_file() else None
+    return path if path is not None and path.is_file() and path.is_relative_to(PACKAGE_DIR) else None
+
+
 def source_files(module):
     """The project files whose content is in ``module``'s version, inputs' included.
 
-    Library versions and model files are in the version too, but are not project files.
+    Library versions are in the version too, but are not project files; model files are,
+    where the package holds them.
     """
     files = _code_files(module)
+    model = _packaged_model(module)
+    if model is not None:
+        files.add(model)
     for needed in getattr(module, "NEEDS", ()):
         files |= (_code_files(audio) if needed == AUDIO
                   else source_files(registry.analysis_module(needed)))
