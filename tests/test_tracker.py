@@ -114,7 +114,7 @@ def test_the_committed_checkpoint_loads_with_its_provenance():
     assert path.is_file() and path.stat().st_size <= 5 * 2**20
     provenance = json.loads(path.with_suffix(".json").read_text())
     assert {"seed", "commit", "data_recipe", "validation"} <= set(provenance)
-    assert checkpoint.load(path).network.n_bins == features.n_bins()
+    assert type(checkpoint.load(path).network).__name__ == provenance["model"]
     assert len(file_digest(path)) == 40
 
 
@@ -137,3 +137,22 @@ def test_compare_scores_madmom_and_the_tracker_on_an_annotated_file(tmp_path, mo
     producer_version.cache_clear()
     assert "tracker" not in record  # no checkpoint: left out, not failed
     assert record["madmom"]["beat_f"] > 0.9 and record["madmom"]["level"] == 1.0
+
+
+def test_the_tracker_signal_decodes_the_committed_networks_activations(tmp_path, monkeypatch, write_audio):
+    """The ``tracker`` signal is the per-meter decoding of the committed network's output, not
+    of madmom's (the two networks differ in their softmax, so their scores do too)."""
+    from meterlab.dsp.meter_decoding import dbn_meter_scores
+    from meterlab.engine.scoring import analyse_file
+    from tests.conftest import SHIPPED_MODELS
+
+    path = SHIPPED_MODELS / "tracker" / "tracker.pt"
+    monkeypatch.setattr(checkpoint, "CHECKPOINT", path)
+    producer_version.cache_clear()
+    y = click_track(duration=12.0, sample_rate=44100, beats_per_bar=3)
+    result = analyse_file(write_audio("clicks.wav", y, 44100, subtype="FLOAT"), ("tracker", "madmom"), tmp_path / "cache")
+    producer_version.cache_clear()
+    assert not result.unavailable and result.error is None
+    expected = dbn_meter_scores(checkpoint.load(path).activations(y), 100.0)
+    np.testing.assert_allclose(result.scores["tracker"], expected, rtol=1e-4, atol=1e-6)
+    assert np.abs(result.scores["tracker"] - result.scores["madmom"]).max() > 1e-3

@@ -36,6 +36,7 @@ SIGNALS = (
     "bar_repetition",
     "beatnet",
     "beat_this",
+    "tracker",
     "onset_mlp",
 )
 
