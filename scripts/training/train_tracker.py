@@ -1,9 +1,8 @@
 """Train the beat/downbeat tracker on `make tracker-data`'s clips and commit-ready save it.
 
     python scripts/training/train_tracker.py                     # what `make tracker` runs
-    python scripts/training/train_tracker.py --epochs 2 --out /tmp/t.pt
+    python scripts/training/train_tracker.py --network tcn --epochs 2 --out /tmp/t.pt
     python scripts/training/train_tracker.py --network blstm --steps 400 --out /tmp/b.pt
-    python scripts/training/train_tracker.py --network blstm-output --steps 300 --out /tmp/o.pt
 
 Prints each epoch's losses, then the held-out tracker works' figures (mir_eval beat and
 downbeat F-measure, share at the annotated level) for the network and for madmom's
@@ -15,7 +14,7 @@ from tabulate import tabulate
 
 from meterlab import cli, config
 from meterlab.learn.tracker.checkpoint import CHECKPOINT
-from meterlab.tracker.finetune import STEPS
+from meterlab.tracker.finetune import OUTPUT_STEPS, STEPS
 from meterlab.tracker.run import EPOCHS, NETWORK, train_and_save
 
 
@@ -26,7 +25,8 @@ def main(argv=None):
     parser.add_argument("--network", choices=("tcn", "blstm", "blstm-output"), default=NETWORK,
                         help="the TCN from scratch, or madmom's downbeat BLSTM fine-tuned (every layer, or its softmax)")
     parser.add_argument("--epochs", type=int, default=EPOCHS, help="TCN epochs")
-    parser.add_argument("--steps", type=int, default=STEPS, help="BLSTM fine-tuning steps (blstm-output: full-batch steps)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help=f"BLSTM fine-tuning steps (default {STEPS}; blstm-output: {OUTPUT_STEPS} full-batch steps)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     provenance = train_and_save(args.data, args.out, args.network, args.epochs, args.steps, args.seed)
