@@ -1,7 +1,8 @@
 """Cost per file of every signal and shared analysis, the engine's overhead, the
-speed-up from -w workers (default 2; on a stratified sample of the dataset), and how cost
-and peak memory grow with the input's length (inputs of 20 s, 3 min, 10 min and 60 min made
-of the sample's clips end to end).
+speed-up from -w workers (default 2; on a stratified sample of the dataset), the cold
+analysis and the trained tracker's part of it beside stock madmom's downbeat tracking on
+the same files, and how cost and peak memory grow with the input's length (inputs of 20 s,
+3 min, 10 min and 60 min made of the sample's clips end to end).
 
     python scripts/bench_signals.py --limit 8
     python scripts/bench_signals.py --lengths 20,180            # a quicker length table
@@ -40,6 +41,10 @@ def main(argv=None):
         [f"warm wall time, {cli.parallelism(args)}, s/file",
          f"{report['wall_per_file_parallel']:.2f}"],
         [f"speed-up, {cli.parallelism(args)} vs 1", f"{report['speedup']:.2f}x"],
+        ["stock madmom downbeat tracking (RNN + DBN), s/file", f"{report['stock_madmom_per_file']:.2f}"],
+        ["cold analysis, 1 worker / stock madmom", f"{report['cold_vs_stock_madmom']:.2f}x"],
+        ["trained tracker (activations + signal), s/file", f"{report['tracker_per_file']:.2f}"],
+        ["trained tracker / the rest of the cold analysis", f"{report['tracker_share']:.1%}"],
     ], tablefmt="simple"))
 
     lengths = [int(text) for text in args.lengths.split(",") if text.strip()]

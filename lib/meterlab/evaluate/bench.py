@@ -15,6 +15,7 @@ import numpy as np
 import soundfile as sf
 
 from .. import config
+from ..thirdparty import compat, madmom_speedups
 from ..engine.audio import load_audio
 from ..engine.run import map_files
 from ..engine.scoring import run_files
@@ -39,13 +40,40 @@ def timed_warm(paths, signals, workers, scheduler=None):
     return wall, per_producer, results
 
 
+#: The producers that run the trained tracker for the signals (``tracker_beats`` serves
+#: the beat diagnostics only).
+TRACKER_PRODUCERS = ("tracker_activations", "signal-tracker")
+
+
+def stock_madmom_seconds(paths):
+    """Seconds per file of what a user would otherwise run: madmom's RNNDownBeatProcessor
+    and DBNDownBeatTrackingProcessor over the default classes, on the decoded audio (the
+    first file once beforehand, outside the clock, as in :func:`timed_warm`)."""
+    compat.ensure()
+    from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor
+
+    network = RNNDownBeatProcessor()
+    tracker = DBNDownBeatTrackingProcessor(beats_per_bar=list(config.DEFAULT_CLASSES), fps=100)
+    signals = [compat.madmom_signal(load_audio(path, config.MADMOM_SAMPLE_RATE),
+                                    config.MADMOM_SAMPLE_RATE) for path in paths]
+    with madmom_speedups.madmom_own():
+        tracker(network(signals[0]))
+        start = time.perf_counter()
+        for signal in signals:
+            tracker(network(signal))
+        return (time.perf_counter() - start) / len(paths)
+
+
 def benchmark(paths, signals, workers=2, scheduler=None):
-    """Per-producer cost per file (1 worker), overhead ratio and the speed-up of
-    ``workers`` workers (or of the Dask cluster at ``scheduler``)."""
+    """Per-producer cost per file (1 worker), overhead ratio, the speed-up of ``workers``
+    workers (or of the Dask cluster at ``scheduler``), and the cold analysis and the
+    trained tracker's share of it against stock madmom's downbeat tracking."""
     wall_1, per_producer, results = timed_warm(paths, signals, 1)
     wall_2, _, _ = timed_warm(paths, signals, workers, scheduler)
     n = len(paths)
     costs = {name: sum(values) / n for name, values in sorted(per_producer.items())}
+    tracker = sum(costs.get(name, 0.0) for name in TRACKER_PRODUCERS)
+    stock = stock_madmom_seconds(paths)
     return {
         "files": n,
         "failed_files": sum(1 for result in results if result.error),
@@ -55,6 +83,10 @@ def benchmark(paths, signals, workers=2, scheduler=None):
         "overhead_ratio": wall_1 / max(sum(costs.values()) * n, 1e-9),
         "wall_per_file_parallel": wall_2 / n,
         "speedup": wall_1 / wall_2,
+        "stock_madmom_per_file": stock,
+        "cold_vs_stock_madmom": wall_1 / n / stock,
+        "tracker_per_file": tracker,
+        "tracker_share": tracker / max(sum(costs.values()) - tracker, 1e-9),
     }
 
 
