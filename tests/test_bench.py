@@ -1,4 +1,5 @@
-"""The bench's memory figure: each input length's own interpreter, not its parent's."""
+"""The bench's figures: each input length's memory from its own interpreter, not its
+parent's; stock madmom timed with madmom's own LSTM loop, not meterlab's faster one."""
 import numpy as np
 
 from meterlab.engine.run import map_files
@@ -17,3 +18,15 @@ def test_a_spawned_interpreter_reports_its_own_peak_not_its_parents():
     child, = map_files(_peak, [0], 1, False, fresh=True)
     assert ballast[-1] == 1 and parent > 1600
     assert child < parent - 1000
+
+
+def test_stock_madmom_is_timed_with_madmoms_own_lstm_loop():
+    from meterlab.thirdparty import compat, madmom_speedups
+
+    compat.ensure()
+    from madmom.ml.nn.layers import LSTMLayer
+
+    assert LSTMLayer.activate is madmom_speedups._fast_lstm_activate
+    with bench.madmoms_own_lstm():
+        assert LSTMLayer.activate is madmom_speedups._fast_lstm_activate.madmom_original
+    assert LSTMLayer.activate is madmom_speedups._fast_lstm_activate

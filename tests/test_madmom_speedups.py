@@ -36,17 +36,3 @@ def test_fast_lstm_equals_madmoms_own_on_the_downbeat_network(monkeypatch):
     assert fast.shape == original.shape == (500, 2)
     np.testing.assert_allclose(fast, original, atol=2e-5)
     assert np.abs(original).max() > 0.1
-
-
-def test_madmom_own_runs_madmoms_loops_inside_and_the_fast_ones_after():
-    """The bench times stock madmom inside ``madmom_own``: its LSTM must be madmom's there."""
-    compat.ensure()
-    from madmom.audio.spectrogram import SemitoneBandpassSpectrogram
-    from madmom.ml.nn.layers import LSTMLayer
-
-    fast = madmom_speedups._fast_lstm_activate
-    with madmom_speedups.madmom_own():
-        assert LSTMLayer.activate is fast.madmom_original
-        assert SemitoneBandpassSpectrogram.__new__ is madmom_speedups._semitone_bandpass_spectrogram.madmom_original
-    assert LSTMLayer.activate is fast
-    assert SemitoneBandpassSpectrogram.__new__ is madmom_speedups._semitone_bandpass_spectrogram

@@ -9,13 +9,14 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
 from .. import config
-from ..thirdparty import compat, madmom_speedups
+from ..thirdparty import compat
 from ..engine.audio import load_audio
 from ..engine.run import map_files
 from ..engine.scoring import run_files
@@ -45,6 +46,22 @@ def timed_warm(paths, signals, workers, scheduler=None):
 TRACKER_PRODUCERS = ("tracker_activations", "signal-tracker")
 
 
+@contextmanager
+def madmoms_own_lstm():
+    """madmom's own LSTM loop while inside: :mod:`meterlab.thirdparty.madmom_speedups`
+    replaces it in every process that reads madmom, and keeps it as ``madmom_original``.
+    (The swap lives here, not there: that module's code is in every signal's cache version.)"""
+    compat.ensure()
+    from madmom.ml.nn.layers import LSTMLayer
+
+    fast = LSTMLayer.activate
+    LSTMLayer.activate = fast.madmom_original
+    try:
+        yield
+    finally:
+        LSTMLayer.activate = fast
+
+
 def stock_madmom_seconds(paths):
     """Seconds per file of what a user would otherwise run: madmom's RNNDownBeatProcessor
     and DBNDownBeatTrackingProcessor over the default classes, on the decoded audio (the
@@ -56,7 +73,7 @@ def stock_madmom_seconds(paths):
     tracker = DBNDownBeatTrackingProcessor(beats_per_bar=list(config.DEFAULT_CLASSES), fps=100)
     signals = [compat.madmom_signal(load_audio(path, config.MADMOM_SAMPLE_RATE),
                                     config.MADMOM_SAMPLE_RATE) for path in paths]
-    with madmom_speedups.madmom_own():
+    with madmoms_own_lstm():
         tracker(network(signals[0]))
         start = time.perf_counter()
         for signal in signals:

@@ -6,37 +6,17 @@ frame per Python call. The replacements keep madmom's weights, formulas and resu
 (``tests/test_madmom_speedups.py``, ``tests/test_semitone_spectrogram.py``) and are
 installed by :func:`meterlab.thirdparty.compat.ensure`.
 """
-from contextlib import contextmanager
-
 import numba
 import numpy as np
 
 
-def _replacements():
-    """``(owner, attribute, fast version)`` of every loop replaced."""
+def install():
+    """Swap the fast versions in; madmom's own stay reachable as ``madmom_original``."""
     from madmom.audio.spectrogram import SemitoneBandpassSpectrogram
     from madmom.ml.nn.layers import LSTMLayer
 
-    return ((SemitoneBandpassSpectrogram, "__new__", _semitone_bandpass_spectrogram),
-            (LSTMLayer, "activate", _fast_lstm_activate))
-
-
-def install():
-    """Swap the fast versions in; madmom's own stay reachable as ``madmom_original``."""
-    for owner, name, replacement in _replacements():
-        _swap(owner, name, replacement)
-
-
-@contextmanager
-def madmom_own():
-    """madmom's own loops while inside (to time what a user of stock madmom runs)."""
-    install()
-    for owner, name, replacement in _replacements():
-        setattr(owner, name, replacement.madmom_original)
-    try:
-        yield
-    finally:
-        install()
+    _swap(SemitoneBandpassSpectrogram, "__new__", _semitone_bandpass_spectrogram)
+    _swap(LSTMLayer, "activate", _fast_lstm_activate)
 
 
 def _swap(owner, name, replacement):
