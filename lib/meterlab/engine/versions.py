@@ -186,8 +186,11 @@ def _packaged_model(module):
     so that Make re-runs what reads it; ``None`` otherwise (a user's own checkpoint is made
     by a step of the chain, which has its own rule)."""
     model_file = getattr(module, "model_file", None)
-    path = Path(model_file()).resolve() if model_file is not None and model_file() else None
-    return path if path is not None and path.is_file() and path.is_relative_to(PACKAGE_DIR) else None
+    path = model_file() if model_file is not None else None
+    if not path:
+        return None
+    path = Path(path).resolve()
+    return path if path.is_file() and path.is_relative_to(PACKAGE_DIR) else None
 
 
 def source_files(module):
