@@ -53,7 +53,8 @@ def _train(network, data_dir, epochs, steps, seed, log):
 
 
 def train_and_save(data_dir, out, network=NETWORK, epochs=EPOCHS, steps=None, seed=0, log=print):
-    """Train (``steps=None``: the network's default), evaluate both trackers on the validation clips, save; returns the provenance."""
+    """Train (``steps=None``: the network's default), evaluate both trackers on the
+    validation clips, save; returns the provenance."""
     start, commit = time.perf_counter(), git_commit()
     model, history, key, activations_of, settings = _train(network, data_dir, epochs, steps, seed, log)
     minutes = round((time.perf_counter() - start) / 60, 1)
