@@ -10,6 +10,7 @@ from meterlab.engine.cache import Cache
 from meterlab.engine.file_analysis import FileAnalysis
 from meterlab.engine.versions import producer_version
 from meterlab.learn.tracker import blstm, checkpoint
+from meterlab.learn.tracker.fused import FusedDownbeatBLSTM
 from meterlab.thirdparty import compat
 from meterlab.tracker import finetune
 from tests.conftest import click_track
@@ -46,6 +47,30 @@ def test_a_fine_tuned_network_runs_as_madmom_layers():
     assert not np.allclose(blstm.madmom_activations(blstm.shipped(2), feats), blstm.activations(network, feats), atol=1e-3)
 
 
+def test_the_fused_lstm_computes_the_peephole_free_network():
+    """Every layer trains in torch's fused LSTM and goes back into a ``DownbeatBLSTM`` that
+    madmom's loop runs: both conversions keep the function (peepholes set to zero)."""
+    network = blstm.shipped(1)
+    with torch.no_grad():
+        for layer in network.layers:
+            layer.peepholes.zero_()
+    feats = np.random.default_rng(0).random((120, 314)).astype(np.float32)
+    fused = FusedDownbeatBLSTM.from_blstm(network)
+
+    def fused_activations():
+        with torch.no_grad():
+            return torch.softmax(fused(torch.from_numpy(feats)[None])[0], 1)[:, 1:].numpy()
+    np.testing.assert_allclose(fused_activations(), blstm.activations(network, feats), atol=1e-4)
+    with torch.no_grad():
+        for name, parameter in fused.lstm.named_parameters():
+            if name.startswith("bias_hh"):
+                parameter.add_(0.5)
+    back = fused.to_blstm()
+    np.testing.assert_allclose(blstm.madmom_activations(back, feats), fused_activations(), atol=1e-4)
+    assert not np.allclose(blstm.madmom_activations(back, feats), blstm.activations(network, feats), atol=1e-3)
+    assert all(not layer.peepholes.any() for layer in back.layers)
+
+
 def _tiny_data(root, rng):
     (root / "clips").mkdir(parents=True)
     clips = {}
@@ -67,7 +92,9 @@ def test_the_l2_pull_holds_the_weights_near_the_shipped_ones(tmp_path, monkeypat
         monkeypatch.setattr(finetune, "L2_PULL", pull)
         model, history = finetune.train(tmp_path, steps=4, log=lambda row: None)
         distance[pull] = history[-1]["pull"]
-        assert float(finetune.pull(model, list(blstm.shipped().parameters())).detach()) == pytest.approx(distance[pull], abs=1e-4)
+        shipped = FusedDownbeatBLSTM.from_blstm(blstm.shipped()).parameters()
+        trained = FusedDownbeatBLSTM.from_blstm(model)
+        assert float(finetune.pull(trained, list(shipped)).detach()) == pytest.approx(distance[pull], abs=1e-4)
     assert 0 < distance[10.0] < 0.5 * distance[0.0]
 
 

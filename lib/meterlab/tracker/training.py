@@ -69,10 +69,10 @@ def tempo_target(beats):
     return target / target.sum()
 
 
-def batch(clips, rng, crop_frames=CROP_FRAMES, fps=features.FPS):
-    """``(features, frame targets, tempo targets, has tempo)`` of :data:`BATCH` random crops."""
+def batch(clips, rng, crop_frames=CROP_FRAMES, fps=features.FPS, size=BATCH):
+    """``(features, frame targets, tempo targets, has tempo)`` of ``size`` random crops."""
     xs, ys, tempi, has_tempo = [], [], [], []
-    for index in rng.integers(len(clips), size=BATCH):
+    for index in rng.integers(len(clips), size=size):
         _, feats, beats, downbeats = clips[index]
         start = int(rng.integers(max(len(feats) - crop_frames, 0) + 1))
         crop = np.zeros((crop_frames, feats.shape[1]), dtype=np.float32)
