@@ -9,8 +9,7 @@ from meterlab.config import MADMOM_SAMPLE_RATE
 from meterlab.engine.cache import Cache
 from meterlab.engine.file_analysis import FileAnalysis
 from meterlab.engine.versions import producer_version
-from meterlab.learn.tracker import blstm, checkpoint
-from meterlab.learn.tracker.fused import FusedDownbeatBLSTM
+from meterlab.learn.tracker import blstm, checkpoint, fused
 from meterlab.thirdparty import compat
 from meterlab.tracker import finetune
 from tests.conftest import click_track
@@ -48,27 +47,16 @@ def test_a_fine_tuned_network_runs_as_madmom_layers():
 
 
 def test_the_fused_lstm_computes_the_peephole_free_network():
-    """Every layer trains in torch's fused LSTM and goes back into a ``DownbeatBLSTM`` that
-    madmom's loop runs: both conversions keep the function (peepholes set to zero)."""
+    """Every layer trains and runs in torch's fused LSTM: from the shipped weights with the
+    peepholes set to zero, it computes what madmom's layer math computes."""
     network = blstm.shipped(1)
+    feats = np.random.default_rng(0).random((120, 314)).astype(np.float32)
+    fused_activations = fused.activations(fused.FusedDownbeatBLSTM.from_blstm(network), feats)
+    assert not np.allclose(fused_activations, blstm.activations(network, feats), atol=1e-3)
     with torch.no_grad():
         for layer in network.layers:
             layer.peepholes.zero_()
-    feats = np.random.default_rng(0).random((120, 314)).astype(np.float32)
-    fused = FusedDownbeatBLSTM.from_blstm(network)
-
-    def fused_activations():
-        with torch.no_grad():
-            return torch.softmax(fused(torch.from_numpy(feats)[None])[0], 1)[:, 1:].numpy()
-    np.testing.assert_allclose(fused_activations(), blstm.activations(network, feats), atol=1e-4)
-    with torch.no_grad():
-        for name, parameter in fused.lstm.named_parameters():
-            if name.startswith("bias_hh"):
-                parameter.add_(0.5)
-    back = fused.to_blstm()
-    np.testing.assert_allclose(blstm.madmom_activations(back, feats), fused_activations(), atol=1e-4)
-    assert not np.allclose(blstm.madmom_activations(back, feats), blstm.activations(network, feats), atol=1e-3)
-    assert all(not layer.peepholes.any() for layer in back.layers)
+    np.testing.assert_allclose(fused_activations, blstm.activations(network, feats), atol=1e-4)
 
 
 def _tiny_data(root, rng):
@@ -92,25 +80,27 @@ def test_the_l2_pull_holds_the_weights_near_the_shipped_ones(tmp_path, monkeypat
         monkeypatch.setattr(finetune, "L2_PULL", pull)
         model, history = finetune.train(tmp_path, steps=4, log=lambda row: None)
         distance[pull] = history[-1]["pull"]
-        shipped = FusedDownbeatBLSTM.from_blstm(blstm.shipped()).parameters()
-        trained = FusedDownbeatBLSTM.from_blstm(model)
-        assert float(finetune.pull(trained, list(shipped)).detach()) == pytest.approx(distance[pull], abs=1e-4)
+        shipped = fused.FusedDownbeatBLSTM.from_blstm(blstm.shipped()).parameters()
+        assert float(finetune.pull(model, list(shipped)).detach()) == pytest.approx(distance[pull], abs=1e-4)
     assert 0 < distance[10.0] < 0.5 * distance[0.0]
 
 
 @pytest.mark.slow
-def test_a_blstm_checkpoint_is_the_tracker_analyses_model(tmp_path, monkeypatch, write_audio):
+@pytest.mark.parametrize("kind", ["DownbeatBLSTM", "FusedDownbeatBLSTM"])
+def test_a_blstm_checkpoint_is_the_tracker_analyses_model(tmp_path, monkeypatch, write_audio, kind):
     path = tmp_path / "tracker.pt"
     network = blstm.shipped(3)
+    if kind == "FusedDownbeatBLSTM":
+        network = fused.FusedDownbeatBLSTM.from_blstm(network)
     checkpoint.save(network, path, {"seed": 0})
     loaded = checkpoint.load(path)
-    assert isinstance(loaded.network, blstm.DownbeatBLSTM) and loaded.sample_rate == MADMOM_SAMPLE_RATE
+    assert type(loaded.network).__name__ == kind and loaded.sample_rate == MADMOM_SAMPLE_RATE
     y = click_track(duration=5.0, sample_rate=MADMOM_SAMPLE_RATE)
     monkeypatch.setattr(checkpoint, "CHECKPOINT", path)
     producer_version.cache_clear()
     value = FileAnalysis(write_audio("clicks.wav", y, MADMOM_SAMPLE_RATE), Cache(tmp_path / "cache"))["tracker_activations"]
     producer_version.cache_clear()
-    expected = blstm.activations(network, blstm.features(y, MADMOM_SAMPLE_RATE))
+    expected = checkpoint.NETWORKS[kind].activations(network, blstm.features(y, MADMOM_SAMPLE_RATE))
     assert value["activations"].shape == (500, 2)
     np.testing.assert_allclose(value["activations"], expected, atol=1e-3)
 

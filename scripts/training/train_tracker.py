@@ -2,7 +2,7 @@
 
     python scripts/training/train_tracker.py                     # what `make tracker` runs
     python scripts/training/train_tracker.py --network tcn --epochs 2 --out /tmp/t.pt
-    python scripts/training/train_tracker.py --network blstm --steps 400 --out /tmp/b.pt
+    python scripts/training/train_tracker.py --network blstm-output --out /tmp/b.pt
 
 Prints each epoch's losses, then the held-out tracker works' figures (mir_eval beat and
 downbeat F-measure, share at the annotated level) for the network and for madmom's

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import torch
 
-from ..learn.tracker import blstm
+from ..learn.tracker import blstm, checkpoint
 from ..learn.tracker.fused import FusedDownbeatBLSTM
 from . import training
 
@@ -79,7 +79,7 @@ def train(data_dir, steps=STEPS, seed=0, index=NETWORK_INDEX, log=print):
                             "pull": round(float(pull(model, anchor).detach()), 4),
                             "minutes": round((time.perf_counter() - start) / 60, 2)})
             log(history[-1])
-    return model.to_blstm(), history
+    return model.eval(), history
 
 
 def _hidden_frames(clips, layers):
@@ -128,5 +128,7 @@ def train_output(data_dir, steps=OUTPUT_STEPS, seed=0, index=NETWORK_INDEX, log=
 
 
 def network_activations(model):
-    """``activations_of`` for :func:`training.evaluate` (reads ``blstm_features`` clips)."""
-    return lambda name, feats: blstm.madmom_activations(model, feats)
+    """``activations_of`` for :func:`training.evaluate` (reads ``blstm_features`` clips),
+    computed as the tracker analysis computes them for ``model``'s class."""
+    compute = checkpoint.NETWORKS[type(model).__name__].activations
+    return lambda name, feats: compute(model, feats)

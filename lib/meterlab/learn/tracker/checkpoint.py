@@ -15,7 +15,7 @@ from typing import Callable
 import torch
 
 from ..shipped import MODELS_DIR
-from . import blstm, features, model
+from . import blstm, features, fused, model
 
 CHECKPOINT = MODELS_DIR / "tracker" / "tracker.pt"
 
@@ -45,6 +45,8 @@ NETWORKS = {
                        feature_recipe),
     "DownbeatBLSTM": Network(blstm.DownbeatBLSTM, blstm.SAMPLE_RATE, blstm.features, blstm.madmom_activations,
                              blstm.feature_recipe),
+    "FusedDownbeatBLSTM": Network(fused.FusedDownbeatBLSTM, blstm.SAMPLE_RATE, blstm.features, fused.activations,
+                                  blstm.feature_recipe),
 }
 
 
