@@ -43,7 +43,7 @@ def _train(network, data_dir, epochs, steps, seed, log):
         steps = steps or finetune.STEPS
         model, history = finetune.train(data_dir, steps, seed, log=log)
         settings = {"network_index": finetune.NETWORK_INDEX, "steps": steps, "crop_frames": finetune.CROP_FRAMES,
-                    "batch": training.BATCH, "learning_rate": finetune.LEARNING_RATE,
+                    "batch": finetune.BATCH, "learning_rate": finetune.LEARNING_RATE,
                     "l2_pull": finetune.L2_PULL}
         return model, history, "blstm_features", finetune.network_activations(model), settings
     model, history = training.train(data_dir, epochs, seed, log)
