@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from meterlab.analyses import tracker_beats
+from meterlab.analyses import beats
 from meterlab.engine.file_analysis import FileAnalysis
 from meterlab.engine.cache import Cache, file_digest
 from meterlab.engine.versions import analysis_version, producer_version
@@ -81,7 +81,7 @@ def test_decoding_a_synthetic_activation_finds_its_beats_and_downbeats():
     beats = np.arange(20, 1000, period)
     act[beats, 0] = 0.9
     act[beats[::3], 0], act[beats[::3], 1] = 0.02, 0.9
-    times = tracker_beats.beat_times(act, fps)
+    times = beats.beat_times(act, fps)
     assert beat_metrics.fmeasure(beats / fps, times) > 0.95
     assert beat_metrics.same_level(beats / fps, times) and not beat_metrics.same_level(beats / fps, times[::2])
     assert beat_metrics.fmeasure(beats[::3] / fps, decode.downbeat_times(act, fps)) > 0.9
@@ -95,12 +95,12 @@ def test_checkpoint_loads_and_its_hash_is_in_the_cache_version(tmp_path, monkeyp
     monkeypatch.setattr(checkpoint, "CHECKPOINT", path)
     producer_version.cache_clear()
     first = analysis_version("tracker_activations")
-    reader = analysis_version("tracker_beats")
+    reader = analysis_version("beats")
     torch.manual_seed(1)
     checkpoint.save(BeatTCN(features.n_bins()), path, {"seed": 1})
     producer_version.cache_clear()
     assert analysis_version("tracker_activations") != first
-    assert analysis_version("tracker_beats") != reader
+    assert analysis_version("beats") != reader
     analysis = FileAnalysis(write_audio("clicks.wav", click_track(duration=5.0)), Cache(tmp_path / "cache"))
     value = analysis["tracker_activations"]
     assert value["activations"].shape == (500, 2) and int(value["fps"]) == features.FPS

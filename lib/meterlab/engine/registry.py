@@ -24,7 +24,7 @@ ANALYSES = (
     "beatnet_activations",
     "beat_this_activations",
     "tracker_activations",
-    "tracker_beats",
+    "madmom_beats",
 )
 
 SIGNALS = (

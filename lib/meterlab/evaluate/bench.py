@@ -41,8 +41,8 @@ def timed_warm(paths, signals, workers, scheduler=None):
     return wall, per_producer, results
 
 
-#: The producers that run the trained tracker for the signals (``tracker_beats`` serves
-#: the beat diagnostics only).
+#: The producers that run the trained tracker for the signals (the shared ``beats`` track
+#: its activations as madmom's were tracked before, at the same cost).
 TRACKER_PRODUCERS = ("tracker_activations", "signal-tracker")
 
 

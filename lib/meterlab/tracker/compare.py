@@ -2,8 +2,8 @@
 mir_eval beat F-measure, downbeat F-measure, and the share of files tracked at the
 annotated metrical level.
 
-Both are decoded alike: beats by the shared DBN beat tracking (``beats`` and
-``tracker_beats``), downbeats by :func:`.decode.downbeat_times` on each network's
+Both are decoded alike: beats by the same DBN beat tracking (``madmom_beats`` and the
+shared ``beats``), downbeats by :func:`.decode.downbeat_times` on each network's
 activations, so the figures compare the networks, not their decoders.
 """
 from .. import config
@@ -17,8 +17,8 @@ from . import decode
 from ..evaluate import beat_metrics
 
 #: (name, beats analysis, activations analysis) of each tracker compared.
-TRACKERS = (("madmom", "beats", "madmom_activations"),
-            ("tracker", "tracker_beats", "tracker_activations"))
+TRACKERS = (("madmom", "madmom_beats", "madmom_activations"),
+            ("tracker", "beats", "tracker_activations"))
 
 
 def compare_file(job):

@@ -1,7 +1,7 @@
 """Downbeat times from madmom-style activations (frames x [beat, downbeat]): madmom's DBN
 downbeat tracker over the bar lengths the tracker was trained on, which picks one bar
-length for the clip and places its downbeats. (Beat times come from the ``tracker_beats``
-analysis's :func:`~meterlab.analyses.tracker_beats.beat_times`.)
+length for the clip and places its downbeats. (Beat times come from
+:func:`meterlab.analyses.beats.beat_times`.)
 """
 import numpy as np
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from . import decode
-from ..analyses.tracker_beats import beat_times
+from ..analyses.beats import beat_times
 from ..learn.tracker import features
 from ..evaluate import beat_metrics
 from ..learn.tracker.model import MAX_BPM, BeatTCN, activations
