@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from meterlab.analyses import beats
+from meterlab.analyses.beats import beat_times
 from meterlab.engine.file_analysis import FileAnalysis
 from meterlab.engine.cache import Cache, file_digest
 from meterlab.engine.versions import analysis_version, producer_version
@@ -81,7 +81,7 @@ def test_decoding_a_synthetic_activation_finds_its_beats_and_downbeats():
     beats = np.arange(20, 1000, period)
     act[beats, 0] = 0.9
     act[beats[::3], 0], act[beats[::3], 1] = 0.02, 0.9
-    times = beats.beat_times(act, fps)
+    times = beat_times(act, fps)
     assert beat_metrics.fmeasure(beats / fps, times) > 0.95
     assert beat_metrics.same_level(beats / fps, times) and not beat_metrics.same_level(beats / fps, times[::2])
     assert beat_metrics.fmeasure(beats[::3] / fps, decode.downbeat_times(act, fps)) > 0.9
