@@ -99,9 +99,8 @@ def train_output(data_dir, steps=OUTPUT_STEPS, seed=0, index=NETWORK_INDEX, log=
 
     The cheap end of fine-tuning: the recurrent layers' outputs are computed once per
     clip (madmom's fast loop), then the softmax trains on every frame at once, with the
-    loss of :func:`train` and :data:`OUTPUT_L2_PULL`. Back-propagating through the
-    recurrent layers costs about 40 CPU seconds a step of 8 ten-second crops in torch's
-    loop here.
+    loss of :func:`train` and :data:`OUTPUT_L2_PULL`. Unlike :func:`train` it keeps
+    madmom's peephole layers exactly as shipped.
     """
     torch.manual_seed(seed)
     torch.set_num_threads(training.THREADS)
