@@ -11,7 +11,7 @@ import warnings
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from ..thirdparty.numba_cache import serialise_cache_writes
+from ..thirdparty.numba_cache import compile_before_forking, serialise_cache_writes
 from .pool import ordered_map
 
 
@@ -42,7 +42,10 @@ def map_files(function, jobs, workers=1, progress=True, description="", on_lost=
     instead, where ``on_lost`` also stands in for a task that raised
     (:mod:`meterlab.engine.cluster`). ``fresh`` runs every job in a new interpreter of
     its own, even with one worker (see :func:`meterlab.engine.pool.ordered_map`).
+    numba kernels that compile at import are compiled here first
+    (:func:`meterlab.thirdparty.numba_cache.compile_before_forking`).
     """
+    compile_before_forking()
     if scheduler is not None:
         from .cluster import map_on_cluster
 

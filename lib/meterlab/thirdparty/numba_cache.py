@@ -8,9 +8,20 @@ signature at another's machine code. Every later call of that signature, in ever
 process, then crashes (seen here: librosa's ``localmax`` killing every worker with
 SIGSEGV on a fresh install). :func:`serialise_cache_writes` makes the whole save one
 step under an exclusive lock beside the index.
+
+A gufunc keeps two caches, its kernel and the wrapper compiled against that kernel.
+Locking each save does not stop one worker's wrapper landing beside another's kernel:
+the pair then crashes every later process (seen here: librosa's pitch interpolation,
+about one fresh install in six with two workers). :func:`compile_before_forking`
+compiles such kernels once, in the parent, so workers inherit them and write nothing.
 """
 import fcntl
+import importlib
 from contextlib import contextmanager
+
+#: Modules the analyses reach whose cached gufuncs compile when imported (their
+#: signatures are given): librosa's ``localmax``, zero crossings and pitch interpolation.
+EAGER_KERNELS = ("librosa.util.utils", "librosa.core.audio", "librosa.core.pitch")
 
 
 @contextmanager
@@ -43,3 +54,10 @@ def serialise_cache_writes():
 
     serialised_save.serialised = True
     IndexDataCacheFile.save = serialised_save
+
+
+def compile_before_forking(modules=None):
+    """Import ``modules`` (default :data:`EAGER_KERNELS`) here, compiling or loading
+    their kernels in one process, before workers are forked or started."""
+    for module in EAGER_KERNELS if modules is None else modules:
+        importlib.import_module(module)
