@@ -33,7 +33,7 @@ from ..data.datasets import stable_hash
 from ..engine.run import map_files
 from ..data.layout import ANNOTATION_DIR, AUDIO_DIR, write_beats
 from ..data.build.performance import draw_style, perform
-from ..data.build.scores import P_ACCOMPANIED, PARSE_CACHE, _long_enough
+from ..data.build.scores import P_ACCOMPANIED, PARSE_CACHE, long_enough
 from ..data.build.scores.accompaniment import accompany
 from ..data.build.scores.catalogue import COMPOUND, read_catalogue, slug
 from ..data.build.scores.notes import ScoreError, cached_score
@@ -112,7 +112,7 @@ def _perform_work(work, rng, soundfonts, cache_dir=PARSE_CACHE):
     style = draw_style(score.n_parts, rng, soundfonts)
     tempo = float(rng.uniform(*TEMPO_RANGE_BPM)) * (3 if numerator in COMPOUND else 1)
     style = replace(style, tempo_bpm=tempo, rubato=float(rng.uniform(0, MAX_RUBATO)))
-    score = _long_enough(score, style)
+    score = long_enough(score, style)
     duration_s = float(rng.uniform(*DURATION_RANGE_S))
     played = perform(score, style, rng, None, duration_s, float(rng.uniform(0, MAX_LEAD_S)))
     beats, positions = felt_beats(numerator, played.beats, played.positions)

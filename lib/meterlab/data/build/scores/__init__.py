@@ -176,7 +176,7 @@ def _build_work(job):
         score = accompany(score, rng)
     style = draw_style(score.n_parts, rng, soundfonts)
     plan = _excerpt_plan(score, style, max_excerpts, rng)
-    score = _long_enough(score, style)
+    score = long_enough(score, style)
     results = []
     for index, (start, duration_s) in enumerate(plan):
         performance = perform(score, style, rng, start, duration_s, float(rng.uniform(0, MAX_LEAD_S)))
@@ -198,7 +198,7 @@ def _music_span(score, style):
     return first, (score.end - first) * 60.0 / style.tempo_bpm
 
 
-def _long_enough(score, style):
+def long_enough(score, style):
     """A short piece (a song's verse, a tune) repeated until it holds the longest excerpt
     with room to spare, as such pieces are played."""
     need = 1.5 * DURATION_RANGE_S[1]
@@ -211,7 +211,7 @@ def _excerpt_plan(score, style, max_excerpts, rng):
     :data:`EXCERPT_ROOM` longest excerpts, each starting on a beat within its stretch."""
     first, length_s = _music_span(score, style)
     n_excerpts = int(np.clip(length_s // (EXCERPT_ROOM * DURATION_RANGE_S[1]), 1, max_excerpts))
-    span = (_music_span(_long_enough(score, style), style)[1] * style.tempo_bpm / 60.0) / n_excerpts
+    span = (_music_span(long_enough(score, style), style)[1] * style.tempo_bpm / 60.0) / n_excerpts
     plan = []
     for index in range(n_excerpts):
         duration_s = float(rng.uniform(*DURATION_RANGE_S))
