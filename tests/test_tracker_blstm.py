@@ -11,7 +11,7 @@ from meterlab.engine.file_analysis import FileAnalysis
 from meterlab.engine.versions import producer_version
 from meterlab.learn.tracker import blstm, checkpoint, fused
 from meterlab.thirdparty import compat
-from meterlab.tracker import finetune
+from meterlab.tracker import finetune, run
 from tests.conftest import click_track
 
 
@@ -83,6 +83,18 @@ def test_the_l2_pull_holds_the_weights_near_the_shipped_ones(tmp_path, monkeypat
         shipped = fused.FusedDownbeatBLSTM.from_blstm(blstm.shipped()).parameters()
         assert float(finetune.pull(model, list(shipped)).detach()) == pytest.approx(distance[pull], abs=1e-4)
     assert 0 < distance[10.0] < 0.5 * distance[0.0]
+
+
+@pytest.mark.slow
+def test_make_tracker_fine_tunes_the_member_it_is_given(tmp_path, monkeypatch):
+    _tiny_data(tmp_path, np.random.default_rng(0))
+    monkeypatch.setattr(finetune, "CROP_FRAMES", 100)
+    monkeypatch.setattr(finetune, "EVAL_STEPS", 1)
+    model, _, _, _, settings = run._train("blstm", tmp_path, 1, 1, 0, 2, log=lambda row: None)
+    distance = {index: float(finetune.pull(model, list(fused.FusedDownbeatBLSTM.from_blstm(
+        blstm.shipped(index)).parameters())).detach()) for index in (0, 2)}
+    assert settings["network_index"] == 2
+    assert distance[2] < 0.01 * distance[0]
 
 
 @pytest.mark.slow

@@ -31,18 +31,18 @@ def madmom_activations(data_dir):
     return activations_of
 
 
-def _train(network, data_dir, epochs, steps, seed, log):
+def _train(network, data_dir, epochs, steps, seed, member, log):
     """``(model, history, clips key, activations_of, settings)`` of one training run."""
     if network == "blstm-output":
         steps = steps or finetune.OUTPUT_STEPS
-        model, history = finetune.train_output(data_dir, steps, seed, log=log)
-        settings = {"network_index": finetune.NETWORK_INDEX, "steps": steps, "trained": "softmax layer",
+        model, history = finetune.train_output(data_dir, steps, seed, member, log=log)
+        settings = {"network_index": member, "steps": steps, "trained": "softmax layer",
                     "learning_rate": finetune.OUTPUT_LEARNING_RATE, "l2_pull": finetune.OUTPUT_L2_PULL}
         return model, history, "blstm_features", finetune.network_activations(model), settings
     if network == "blstm":
         steps = steps or finetune.STEPS
-        model, history = finetune.train(data_dir, steps, seed, log=log)
-        settings = {"network_index": finetune.NETWORK_INDEX, "steps": steps, "crop_frames": finetune.CROP_FRAMES,
+        model, history = finetune.train(data_dir, steps, seed, member, log=log)
+        settings = {"network_index": member, "steps": steps, "crop_frames": finetune.CROP_FRAMES,
                     "batch": finetune.BATCH, "learning_rate": finetune.LEARNING_RATE,
                     "l2_pull": finetune.L2_PULL}
         return model, history, "blstm_features", finetune.network_activations(model), settings
@@ -52,11 +52,14 @@ def _train(network, data_dir, epochs, steps, seed, log):
     return model, history, "features", training.network_activations(model), settings
 
 
-def train_and_save(data_dir, out, network=NETWORK, epochs=EPOCHS, steps=None, seed=0, log=print):
-    """Train (``steps=None``: the network's default), evaluate both trackers on the
+def train_and_save(data_dir, out, network=NETWORK, epochs=EPOCHS, steps=None, seed=0,
+                   member=finetune.NETWORK_INDEX, log=print):
+    """Train (``steps=None``: the network's default; ``member``: which of madmom's eight
+    shipped BLSTMs a "blstm" network starts from), evaluate both trackers on the
     validation clips, save; returns the provenance."""
     start, commit = time.perf_counter(), git_commit()
-    model, history, key, activations_of, settings = _train(network, data_dir, epochs, steps, seed, log)
+    model, history, key, activations_of, settings = _train(network, data_dir, epochs, steps, seed,
+                                                           member, log)
     minutes = round((time.perf_counter() - start) / 60, 1)
     val_clips = training.load_clips(data_dir, "val", key)
     validation = {"tracker": training.evaluate(activations_of, val_clips),
