@@ -51,7 +51,7 @@ def test_the_fused_lstm_computes_the_peephole_free_network():
     peepholes set to zero, it computes what madmom's layer math computes."""
     network = blstm.shipped(1)
     feats = np.random.default_rng(0).random((120, 314)).astype(np.float32)
-    fused_activations = fused.activations(fused.FusedDownbeatBLSTM.from_blstm(network), feats)
+    fused_activations = blstm.activations(fused.FusedDownbeatBLSTM.from_blstm(network), feats)
     assert not np.allclose(fused_activations, blstm.activations(network, feats), atol=1e-3)
     with torch.no_grad():
         for layer in network.layers:
@@ -80,7 +80,7 @@ def test_the_l2_pull_holds_the_weights_near_the_shipped_ones(tmp_path, monkeypat
         monkeypatch.setattr(finetune, "L2_PULL", pull)
         model, history = finetune.train(tmp_path, steps=4, log=lambda row: None)
         distance[pull] = history[-1]["pull"]
-        shipped = fused.FusedDownbeatBLSTM.from_blstm(blstm.shipped()).parameters()
+        shipped = fused.FusedDownbeatBLSTM.from_blstm(blstm.shipped(finetune.NETWORK_INDEX)).parameters()
         assert float(finetune.pull(model, list(shipped)).detach()) == pytest.approx(distance[pull], abs=1e-4)
     assert 0 < distance[10.0] < 0.5 * distance[0.0]
 
@@ -122,7 +122,7 @@ def test_output_fine_tuning_trains_the_softmax_alone(tmp_path, monkeypatch):
     _tiny_data(tmp_path, np.random.default_rng(0))
     monkeypatch.setattr(finetune, "EVAL_STEPS", 1)
     model, history = finetune.train_output(tmp_path, steps=20, log=lambda row: None)
-    shipped = blstm.shipped()
+    shipped = blstm.shipped(finetune.NETWORK_INDEX)
     for name, parameter in model.named_parameters():
         moved = not torch.equal(parameter, dict(shipped.named_parameters())[name])
         assert moved == name.startswith("output."), name

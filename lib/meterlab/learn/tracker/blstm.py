@@ -162,7 +162,8 @@ def madmom_activations(model, feats):
 
 def activations(model, feats):
     """madmom-style ``(frames, 2)`` beat and downbeat probabilities of one clip's
-    ``feats`` (frames, 314), from the network in eval mode, without gradients."""
+    ``feats`` (frames, 314), from the network (ported or fused) in eval mode, without
+    gradients."""
     model.eval()
     with torch.no_grad():
         logits = model(torch.as_tensor(feats, dtype=torch.float32).unsqueeze(0))

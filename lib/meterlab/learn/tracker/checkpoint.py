@@ -45,7 +45,7 @@ NETWORKS = {
                        feature_recipe),
     "DownbeatBLSTM": Network(blstm.DownbeatBLSTM, blstm.SAMPLE_RATE, blstm.features, blstm.madmom_activations,
                              blstm.feature_recipe),
-    "FusedDownbeatBLSTM": Network(fused.FusedDownbeatBLSTM, blstm.SAMPLE_RATE, blstm.features, fused.activations,
+    "FusedDownbeatBLSTM": Network(fused.FusedDownbeatBLSTM, blstm.SAMPLE_RATE, blstm.features, blstm.activations,
                                   blstm.feature_recipe),
 }
 

@@ -8,7 +8,6 @@ loop takes 0.5 s. Dropping the peepholes costs the shipped network nothing on th
 held-out tracker works (network 0: beat F 0.718 with them, 0.746 without), so the
 network trains, is saved and runs at inference in this form.
 """
-import numpy as np
 import torch
 from torch import nn
 
@@ -42,11 +41,3 @@ class FusedDownbeatBLSTM(nn.Module):
             fused.output.load_state_dict(model.output.state_dict())
         return fused
 
-
-def activations(model, feats):
-    """madmom-style ``(frames, 2)`` beat and downbeat probabilities of one clip's
-    ``feats`` (frames, 314), without gradients."""
-    model.eval()
-    with torch.no_grad():
-        logits = model(torch.as_tensor(np.asarray(feats, dtype=np.float32)).unsqueeze(0))
-    return torch.softmax(logits[0], dim=1)[:, 1:].numpy()
