@@ -15,7 +15,8 @@ from . import finetune, training
 EPOCHS = 1
 #: The network `make tracker` trains: "tcn" (:mod:`.training`), "blstm" (:mod:`.finetune`,
 #: every layer) or "blstm-output" (its softmax layer only). Chosen on the held-out tracker
-#: works (beat F, downbeat F, level): every layer 0.831 / 0.624 / 65.6%, the softmax alone
+#: works (beat F, downbeat F, level; network 0, before the member was chosen in
+#: :data:`.finetune.NETWORK_INDEX`): every layer 0.831 / 0.624 / 65.6%, the softmax alone
 #: 0.791 / 0.581 / 63.9%, the one-epoch TCN 0.504 / 0.049 / 27.1%.
 NETWORK = "blstm"
 
