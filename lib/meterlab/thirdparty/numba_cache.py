@@ -11,17 +11,12 @@ step under an exclusive lock beside the index.
 
 A gufunc keeps two caches, its kernel and the wrapper compiled against that kernel.
 Locking each save does not stop one worker's wrapper landing beside another's kernel:
-the pair then crashes every later process (seen here: librosa's pitch interpolation,
-about one fresh install in six with two workers). :func:`compile_before_forking`
+the pair then crashes every later process (seen here: librosa's pitch interpolation on a
+fresh install; a two-signature toy gufunc, after one of six two-worker compiles). :func:`compile_before_forking`
 compiles such kernels once, in the parent, so workers inherit them and write nothing.
 """
 import fcntl
-import importlib
 from contextlib import contextmanager
-
-#: Modules the analyses reach whose cached gufuncs compile when imported (their
-#: signatures are given): librosa's ``localmax``, zero crossings and pitch interpolation.
-EAGER_KERNELS = ("librosa.util.utils", "librosa.core.audio", "librosa.core.pitch")
 
 
 @contextmanager
@@ -56,8 +51,16 @@ def serialise_cache_writes():
     IndexDataCacheFile.save = serialised_save
 
 
-def compile_before_forking(modules=None):
-    """Import ``modules`` (default :data:`EAGER_KERNELS`) here, compiling or loading
-    their kernels in one process, before workers are forked or started."""
-    for module in EAGER_KERNELS if modules is None else modules:
-        importlib.import_module(module)
+def import_eager_kernels():
+    """Import the modules the analyses reach whose cached gufuncs compile when imported
+    (their signatures are given): librosa's ``localmax``, zero crossings and pitch
+    interpolation."""
+    import librosa.core.audio  # noqa: F401
+    import librosa.core.pitch  # noqa: F401
+    import librosa.util.utils  # noqa: F401
+
+
+def compile_before_forking():
+    """Compile (or load) the kernels of :func:`import_eager_kernels` here, in one process,
+    before workers are forked or started."""
+    import_eager_kernels()
