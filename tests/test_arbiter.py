@@ -429,7 +429,8 @@ def test_the_grid_records_a_temperature_fitted_out_of_fold(tmp_path, table_path,
     record = Arbiter.load(tmp_path / "meter_arbiter.pt").checkpoint["calibration"]
     assert record["n"] == len(ScoreTable.load(table_path).paths)
     assert record["criterion"] == calibration.CRITERION
-    assert record["applied"] == (record["ece"]["after"] < record["ece"]["before"])
+    assert record["applied"] == (record["ece"]["after"] < record["ece"]["before"]
+                                 and record["accuracy"]["after"] >= record["accuracy"]["before"])
     name = re.search(r"winner (\S+):", output).group(1)
     winner = next(p for p in grid.grid_points(("", "alpha:2"), (1.0,)) if p.name == name)
     saved = json.loads((tmp_path / "grid" / grid.RESULTS_FILE).read_text())

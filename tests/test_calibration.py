@@ -101,8 +101,33 @@ def test_a_temperature_that_does_not_lower_the_ece_is_not_applied():
     outputs, labels = over_confident(1.0, n=300, seed=3)
     record = calibration.calibrate(outputs, labels, UNIFORM)
     assert record["fitted_temperature"] == pytest.approx(1.0, abs=0.2)
-    assert record["applied"] == (record["ece"]["after"] < record["ece"]["before"])
+    assert record["applied"] == (record["ece"]["after"] < record["ece"]["before"]
+                                 and record["accuracy"]["after"] >= record["accuracy"]["before"])
     assert record["temperature"] == (record["fitted_temperature"] if record["applied"] else 1.0)
+
+
+def test_a_temperature_that_lowers_the_accuracy_is_not_applied():
+    """Trained under a prior that boosts 5 and 7 (the small make all's arbiter): its right
+    but modest answers for 5 and 7 lean towards 3; its sure answers for 3 and 4 are half
+    wrong, so the NLL wants T = 2. Tempered that far, the prior moved after it turns
+    every 5 and 7 into a 3: the ECE falls, the accuracy goes from 75% to 25%."""
+    trained_under = np.array([1, 1, 2, 2]) / 6
+    outputs, labels = [], []
+    for meter in (2, 3):
+        modest = np.full(4, 0.02)
+        modest[meter], modest[0] = 0.7, 0.26
+        outputs += [modest] * 4
+        labels += [meter] * 4
+    for meter in (0, 1):
+        right, wrong = np.full(4, 0.01), np.full(4, 0.01)
+        right[meter], wrong[3 - meter] = 0.97, 0.97
+        outputs += [right, right, wrong, wrong]
+        labels += [meter] * 4
+    record = calibration.calibrate(np.array(outputs), np.array(labels), trained_under)
+    assert record["fitted_temperature"] > 1.5
+    assert record["ece"]["after"] < record["ece"]["before"]
+    assert record["accuracy"] == {"before": 0.75, "after": 0.25}
+    assert not record["applied"] and record["temperature"] == 1.0
 
 
 def _refitted(calibrated):

@@ -94,9 +94,10 @@ def print_calibration(record):
     print(f"\ntemperature fitted on the winner's {record['n']} out-of-fold predictions "
           f"(NLL minimised): {record['fitted_temperature']:.3f}, "
           f"{'applied' if record['applied'] else 'not applied'} "
-          f"(rule: it must lower the {record['criterion']}, {record['bins']} bins)")
+          f"(rule: it must lower the {record['criterion']}; {record['bins']} bins)")
     print(tabulate([[figure.upper(), f"{values['before']:.4f}", f"{values['after']:.4f}"]
-                    for figure, values in (("ece", record["ece"]), ("nll", record["nll"]))],
+                    for figure, values in (("ece", record["ece"]), ("nll", record["nll"]),
+                                           ("accuracy", record["accuracy"]))],
                    headers=["out of fold", "T = 1", f"T = {record['fitted_temperature']:.3f}"]))
 
 

@@ -27,8 +27,12 @@ ECE_BINS = 10
 #: Interval searched for the temperature.
 TEMPERATURE_BOUNDS = (0.05, 20.0)
 #: When a fitted temperature is used: it must lower this out-of-fold figure (the NLL it
-#: minimises cannot rise, since T = 1 lies in the interval searched).
-CRITERION = "out-of-fold ECE"
+#: minimises cannot rise, since T = 1 lies in the interval searched) without lowering the
+#: out-of-fold accuracy. Tempering alone keeps every answer, but the prior is moved after
+#: it: a high temperature flattens the outputs until the prior's ratio decides (an arbiter
+#: of 21 tuning files fitted T = 4.6, which lowered its out-of-fold ECE and took its
+#: accuracy from 62% to 38%).
+CRITERION = "out-of-fold ECE, keeping the out-of-fold accuracy"
 #: Probabilities are clipped to this before a logarithm (a class given probability 0).
 _TINY = 1e-12
 
@@ -135,7 +139,7 @@ def calibrate(probabilities, labels, trained_under, bins=ECE_BINS):
 
     The probabilities are compared with the labels under the rows' own class shares
     (``labels``' frequencies), as eval compares a test split's under a prior. The fitted
-    temperature is used when it lowers the :data:`CRITERION`; otherwise the record says
+    temperature is used when it meets the :data:`CRITERION`; otherwise the record says
     1.0.
 
     Parameters
@@ -150,18 +154,20 @@ def calibrate(probabilities, labels, trained_under, bins=ECE_BINS):
     -------
     dict
         ``temperature`` (the one to apply), ``fitted_temperature``, ``applied``,
-        ``criterion``, ``bins``, ``n``, and the out-of-fold ``nll`` and ``ece``, each
+        ``criterion``, ``bins``, ``n``, and the out-of-fold ``nll``, ``ece`` and ``accuracy``, each
         ``{"before": ..., "after": ...}`` (after: at the fitted temperature).
     """
     labels = np.asarray(labels)
     shares = np.bincount(labels, minlength=np.shape(probabilities)[1]) / len(labels)
     fitted = fit_temperature(probabilities, labels, trained_under, shares)
-    figures = {"nll": {}, "ece": {}}
+    figures = {"nll": {}, "ece": {}, "accuracy": {}}
     for when, temperature in (("before", 1.0), ("after", fitted)):
         answers = moved(probabilities, temperature, trained_under, shares)
         figures["nll"][when] = negative_log_likelihood(answers, labels)
         figures["ece"][when] = expected_calibration_error(*confidences(answers, labels), bins)
-    applied = figures["ece"]["after"] < figures["ece"]["before"]
+        figures["accuracy"][when] = float(np.mean(answers.argmax(axis=1) == labels))
+    applied = (figures["ece"]["after"] < figures["ece"]["before"]
+               and figures["accuracy"]["after"] >= figures["accuracy"]["before"])
     return {"temperature": fitted if applied else 1.0, "fitted_temperature": fitted,
             "applied": bool(applied), "criterion": CRITERION, "bins": bins,
             "n": int(len(labels)), **figures}
