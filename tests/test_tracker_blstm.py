@@ -94,6 +94,7 @@ def test_make_tracker_fine_tunes_the_member_it_is_given(tmp_path, monkeypatch):
     distance = {index: float(finetune.pull(model, list(fused.FusedDownbeatBLSTM.from_blstm(
         blstm.shipped(index)).parameters())).detach()) for index in (0, 2)}
     assert settings["network_index"] == 2
+    assert len(blstm.madmom_networks()) == finetune.MEMBERS
     assert distance[2] < 0.01 * distance[0]
 
 

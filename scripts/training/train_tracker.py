@@ -15,7 +15,7 @@ from tabulate import tabulate
 
 from meterlab import cli, config
 from meterlab.learn.tracker.checkpoint import CHECKPOINT
-from meterlab.tracker.finetune import NETWORK_INDEX, OUTPUT_STEPS, STEPS
+from meterlab.tracker.finetune import MEMBERS, NETWORK_INDEX, OUTPUT_STEPS, STEPS
 from meterlab.tracker.run import EPOCHS, NETWORK, train_and_save
 
 
@@ -28,8 +28,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=EPOCHS, help="TCN epochs")
     parser.add_argument("--steps", type=int, default=None,
                         help=f"BLSTM fine-tuning steps (default {STEPS}; blstm-output: {OUTPUT_STEPS} full-batch steps)")
-    parser.add_argument("--member", type=int, choices=range(8), default=NETWORK_INDEX,
-                        help=f"which of madmom's 8 shipped BLSTMs to fine-tune (default {NETWORK_INDEX})")
+    parser.add_argument("--member", type=int, choices=range(MEMBERS), default=NETWORK_INDEX,
+                        help=f"which of madmom's {MEMBERS} shipped BLSTMs to fine-tune (default {NETWORK_INDEX})")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     provenance = train_and_save(args.data, args.out, args.network, args.epochs, args.steps, args.seed,

@@ -23,6 +23,9 @@ from . import training
 #: 69.7% and 0.902 / 0.593 / 85.7%; 2 0.839 / 0.617 / 68.8% and 0.908 / 0.614 / 86.8%;
 #: 3 0.840 / 0.651 / 70.5% and 0.907 / 0.599 / 90.1%.
 NETWORK_INDEX = 3
+#: Networks in madmom's shipped downbeat ensemble (:func:`blstm.madmom_networks`), any of
+#: which `train_tracker.py --member` fine-tunes.
+MEMBERS = 8
 #: Steps of :data:`BATCH` crops of :func:`train` (torch's fused LSTM: about 0.4 s a step here).
 STEPS = 1500
 BATCH = 32
