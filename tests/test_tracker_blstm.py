@@ -59,6 +59,29 @@ def test_the_fused_lstm_computes_the_peephole_free_network():
     np.testing.assert_allclose(fused_activations, blstm.activations(network, feats), atol=1e-4)
 
 
+def test_units_added_to_the_shipped_network_start_with_no_say():
+    """Widened for fine-tuning, the network still computes the shipped one at step 0, and
+    the new units are there to train (their incoming weights are not zero)."""
+    network = blstm.shipped(3)
+    feats = torch.from_numpy(np.random.default_rng(0).random((1, 120, 314)).astype(np.float32))
+    narrow, wide = fused.FusedDownbeatBLSTM.from_blstm(network), fused.FusedDownbeatBLSTM.from_blstm(network, 40)
+    assert wide.lstm.hidden_size == 40
+    with torch.no_grad():
+        np.testing.assert_allclose(wide(feats).numpy(), narrow(feats).numpy(), atol=1e-5)
+    assert float(wide.lstm.weight_ih_l1[blstm.UNITS:40].abs().min()) > 0
+
+
+@pytest.mark.slow
+def test_a_widened_checkpoint_loads_with_its_units(tmp_path):
+    path = tmp_path / "tracker.pt"
+    network = fused.FusedDownbeatBLSTM.from_blstm(blstm.shipped(3), 40)
+    checkpoint.save(network, path, {"seed": 0})
+    loaded = checkpoint.load(path).network
+    assert loaded.lstm.hidden_size == 40
+    feats = np.random.default_rng(0).random((100, 314)).astype(np.float32)
+    np.testing.assert_allclose(blstm.activations(loaded, feats), blstm.activations(network, feats))
+
+
 def _tiny_data(root, rng):
     (root / "clips").mkdir(parents=True)
     clips = {}

@@ -26,6 +26,9 @@ NETWORK_INDEX = 3
 #: Networks in madmom's shipped downbeat ensemble (:func:`blstm.madmom_networks`), any of
 #: which `train_tracker.py --member` fine-tunes.
 MEMBERS = 8
+#: Units per direction and layer. madmom's 25 (the committed checkpoint); more widen the
+#: network (:meth:`FusedDownbeatBLSTM.from_blstm`), e.g. ``train_tracker.py --units 40``.
+UNITS = blstm.UNITS
 #: Steps of :data:`BATCH` crops of :func:`train` (torch's fused LSTM: about 0.4 s a step here).
 STEPS = 1500
 BATCH = 32
@@ -54,16 +57,17 @@ def pull(module, anchor):
     return sum(((p - a) ** 2).sum() for p, a in zip(module.parameters(), anchor))
 
 
-def train(data_dir, steps=STEPS, seed=0, index=NETWORK_INDEX, log=print):
-    """Fine-tune every layer of network ``index`` (:mod:`meterlab.learn.tracker.fused`);
-    returns ``(model, history)``, a row per :data:`EVAL_STEPS`."""
+def train(data_dir, steps=STEPS, seed=0, index=NETWORK_INDEX, units=UNITS, log=print):
+    """Fine-tune every layer of network ``index`` (:mod:`meterlab.learn.tracker.fused`),
+    with ``units`` per direction and layer; returns ``(model, history)``, a row per
+    :data:`EVAL_STEPS`."""
     torch.manual_seed(seed)
     torch.set_num_threads(training.THREADS)
     rng = np.random.default_rng(seed)
     train_clips = training.load_clips(data_dir, "train", "blstm_features")
     val_batch = training.batch(training.load_clips(data_dir, "val", "blstm_features"),
                                np.random.default_rng(seed + 1), CROP_FRAMES, size=BATCH)
-    model = FusedDownbeatBLSTM.from_blstm(blstm.shipped(index))
+    model = FusedDownbeatBLSTM.from_blstm(blstm.shipped(index), units)
     anchor = [p.detach().clone() for p in model.parameters()]
     optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps)

@@ -32,7 +32,7 @@ def madmom_activations(data_dir):
     return activations_of
 
 
-def _train(network, data_dir, epochs, steps, seed, member, log):
+def _train(network, data_dir, epochs, steps, seed, member, log, units=finetune.UNITS):
     """``(model, history, clips key, activations_of, settings)`` of one training run."""
     if network == "blstm-output":
         steps = steps or finetune.OUTPUT_STEPS
@@ -42,8 +42,8 @@ def _train(network, data_dir, epochs, steps, seed, member, log):
         return model, history, "blstm_features", finetune.network_activations(model), settings
     if network == "blstm":
         steps = steps or finetune.STEPS
-        model, history = finetune.train(data_dir, steps, seed, member, log=log)
-        settings = {"network_index": member, "steps": steps, "crop_frames": finetune.CROP_FRAMES,
+        model, history = finetune.train(data_dir, steps, seed, member, units, log=log)
+        settings = {"network_index": member, "units": units, "steps": steps, "crop_frames": finetune.CROP_FRAMES,
                     "batch": finetune.BATCH, "learning_rate": finetune.LEARNING_RATE,
                     "l2_pull": finetune.L2_PULL}
         return model, history, "blstm_features", finetune.network_activations(model), settings
@@ -54,13 +54,13 @@ def _train(network, data_dir, epochs, steps, seed, member, log):
 
 
 def train_and_save(data_dir, out, network=NETWORK, epochs=EPOCHS, steps=None, seed=0,
-                   member=finetune.NETWORK_INDEX, log=print):
+                   member=finetune.NETWORK_INDEX, units=finetune.UNITS, log=print):
     """Train (``steps=None``: the network's default; ``member``: which of madmom's eight
-    shipped BLSTMs a "blstm" network starts from), evaluate both trackers on the
-    validation clips, save; returns the provenance."""
+    shipped BLSTMs a "blstm" network starts from, ``units`` its width), evaluate both
+    trackers on the validation clips, save; returns the provenance."""
     start, commit = time.perf_counter(), git_commit()
     model, history, key, activations_of, settings = _train(network, data_dir, epochs, steps, seed,
-                                                           member, log)
+                                                           member, log, units)
     minutes = round((time.perf_counter() - start) / 60, 1)
     val_clips = training.load_clips(data_dir, "val", key)
     validation = {"tracker": training.evaluate(activations_of, val_clips),

@@ -1,11 +1,12 @@
 """The committed tracker: its weights and, beside them, its provenance.
 
 ``meterlab/models/tracker/tracker.pt``, inside the package, holds the network's float32
-weights, which network it is (:data:`NETWORKS`) and the feature settings it was trained on;
-``tracker.json`` beside it holds the data recipe, the seed, the commit it was trained at,
-training minutes and the validation figures, as madmom ships its models with their
-training details. Analyses that read the tracker name the ``.pt`` as their
-``model_file()``, so its hash is part of their cache version.
+weights, which network it is (:data:`NETWORKS`), its width where it has one (``options``)
+and the feature settings it was trained on; ``tracker.json`` beside it holds the data
+recipe, the seed, the commit it was trained at, training minutes and the validation
+figures, as madmom ships its models with their training details. Analyses that read the
+tracker name the ``.pt`` as their ``model_file()``, so its hash is part of their cache
+version.
 """
 import json
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ def save(network, path, provenance):
     path.parent.mkdir(parents=True, exist_ok=True)
     name = type(network).__name__
     torch.save({"network": name, "state_dict": network.state_dict(), "n_bins": network.n_bins,
-                "features": NETWORKS[name].recipe()}, path)
+                "options": getattr(network, "options", {}), "features": NETWORKS[name].recipe()}, path)
     path.with_suffix(".json").write_text(json.dumps(provenance, indent=1) + "\n")
 
 
@@ -80,6 +81,6 @@ def load(path=CHECKPOINT):
     kind = NETWORKS[state.get("network", "BeatTCN")]
     if state["features"] != kind.recipe():
         raise TrackerError(f"{path} was trained on other features ({state['features']}): run `make tracker`")
-    network = kind.cls(state["n_bins"])
+    network = kind.cls(state["n_bins"], **state.get("options", {}))
     network.load_state_dict(state["state_dict"])
     return Tracker(network.eval(), kind)
