@@ -68,7 +68,7 @@ def test_units_added_to_the_shipped_network_start_with_no_say():
     assert wide.lstm.hidden_size == 40
     with torch.no_grad():
         np.testing.assert_allclose(wide(feats).numpy(), narrow(feats).numpy(), atol=1e-5)
-    assert float(wide.lstm.weight_ih_l1[blstm.UNITS:40].abs().min()) > 0
+        assert float(wide.lstm.weight_ih_l1[blstm.UNITS:40].abs().min()) > 0
 
 
 @pytest.mark.slow
