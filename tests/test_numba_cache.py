@@ -67,7 +67,7 @@ def _kernel_was_inherited(_):
 def test_workers_inherit_the_kernels_compiled_at_import(tmp_path, monkeypatch):
     (tmp_path / "cached_gufunc.py").write_text(GUFUNC)
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(numba_cache, "import_eager_kernels", lambda: __import__("cached_gufunc"))
+    monkeypatch.setattr(numba_cache, "compile_before_forking", lambda: __import__("cached_gufunc"))
     try:
         inherited = list(map_files(_kernel_was_inherited, [0, 1], workers=2, progress=False))
     finally:

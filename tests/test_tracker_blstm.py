@@ -113,7 +113,7 @@ def test_make_tracker_fine_tunes_the_member_it_is_given(tmp_path, monkeypatch):
     _tiny_data(tmp_path, np.random.default_rng(0))
     monkeypatch.setattr(finetune, "CROP_FRAMES", 100)
     monkeypatch.setattr(finetune, "EVAL_STEPS", 1)
-    model, _, _, _, settings = run._train("blstm", tmp_path, 1, 1, 0, 2, log=lambda row: None)
+    model, _, _, _, settings = run._train("blstm", tmp_path, 1, 1, 0, 2, finetune.UNITS, log=lambda row: None)
     distance = {index: float(finetune.pull(model, list(fused.FusedDownbeatBLSTM.from_blstm(
         blstm.shipped(index)).parameters())).detach()) for index in (0, 2)}
     assert settings["network_index"] == 2

@@ -11,7 +11,7 @@ import warnings
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from ..thirdparty.numba_cache import compile_before_forking, serialise_cache_writes
+from ..thirdparty import numba_cache
 from .pool import ordered_map
 
 
@@ -22,7 +22,7 @@ def init_worker():
     every model load and which no user can act on, and makes numba's cache safe for
     workers compiling at once (:mod:`meterlab.thirdparty.numba_cache`).
     """
-    serialise_cache_writes()
+    numba_cache.serialise_cache_writes()
     warnings.filterwarnings("ignore", message="Please update your GRU models")
     os.environ["OMP_NUM_THREADS"] = "1"
     threadpool_limits(1)        # numpy's BLAS pool already exists: the variable is too late
@@ -45,7 +45,7 @@ def map_files(function, jobs, workers=1, progress=True, description="", on_lost=
     numba kernels that compile at import are compiled here first
     (:func:`meterlab.thirdparty.numba_cache.compile_before_forking`).
     """
-    compile_before_forking()
+    numba_cache.compile_before_forking()
     if scheduler is not None:
         from .cluster import map_on_cluster
 

@@ -51,16 +51,11 @@ def serialise_cache_writes():
     IndexDataCacheFile.save = serialised_save
 
 
-def import_eager_kernels():
-    """Import the modules the analyses reach whose cached gufuncs compile when imported
+def compile_before_forking():
+    """Compile (or load) here, in one process, before workers are forked or started, the
+    kernels of the modules the analyses reach whose cached gufuncs compile when imported
     (their signatures are given): librosa's ``localmax``, zero crossings and pitch
     interpolation."""
     import librosa.core.audio  # noqa: F401
     import librosa.core.pitch  # noqa: F401
     import librosa.util.utils  # noqa: F401
-
-
-def compile_before_forking():
-    """Compile (or load) the kernels of :func:`import_eager_kernels` here, in one process,
-    before workers are forked or started."""
-    import_eager_kernels()

@@ -32,7 +32,7 @@ def madmom_activations(data_dir):
     return activations_of
 
 
-def _train(network, data_dir, epochs, steps, seed, member, log, units=finetune.UNITS):
+def _train(network, data_dir, epochs, steps, seed, member, units, log):
     """``(model, history, clips key, activations_of, settings)`` of one training run."""
     if network == "blstm-output":
         steps = steps or finetune.OUTPUT_STEPS
@@ -60,7 +60,7 @@ def train_and_save(data_dir, out, network=NETWORK, epochs=EPOCHS, steps=None, se
     trackers on the validation clips, save; returns the provenance."""
     start, commit = time.perf_counter(), git_commit()
     model, history, key, activations_of, settings = _train(network, data_dir, epochs, steps, seed,
-                                                           member, log, units)
+                                                           member, units, log)
     minutes = round((time.perf_counter() - start) / 60, 1)
     val_clips = training.load_clips(data_dir, "val", key)
     validation = {"tracker": training.evaluate(activations_of, val_clips),
