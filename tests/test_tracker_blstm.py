@@ -103,7 +103,8 @@ def test_the_l2_pull_holds_the_weights_near_the_shipped_ones(tmp_path, monkeypat
         monkeypatch.setattr(finetune, "L2_PULL", pull)
         model, history = finetune.train(tmp_path, steps=4, log=lambda row: None)
         distance[pull] = history[-1]["pull"]
-        shipped = fused.FusedDownbeatBLSTM.from_blstm(blstm.shipped(finetune.NETWORK_INDEX)).parameters()
+        shipped = fused.FusedDownbeatBLSTM.from_blstm(blstm.shipped(finetune.NETWORK_INDEX),
+                                                      finetune.UNITS).parameters()
         assert float(finetune.pull(model, list(shipped)).detach()) == pytest.approx(distance[pull], abs=1e-4)
     assert 0 < distance[10.0] < 0.5 * distance[0.0]
 
@@ -115,7 +116,7 @@ def test_make_tracker_fine_tunes_the_member_it_is_given(tmp_path, monkeypatch):
     monkeypatch.setattr(finetune, "EVAL_STEPS", 1)
     model, _, _, _, settings = run._train("blstm", tmp_path, 1, 1, 0, 2, finetune.UNITS, log=lambda row: None)
     distance = {index: float(finetune.pull(model, list(fused.FusedDownbeatBLSTM.from_blstm(
-        blstm.shipped(index)).parameters())).detach()) for index in (0, 2)}
+        blstm.shipped(index), finetune.UNITS).parameters())).detach()) for index in (0, 2)}
     assert settings["network_index"] == 2
     assert len(blstm.madmom_networks()) == finetune.MEMBERS
     assert distance[2] < 0.01 * distance[0]

@@ -39,15 +39,16 @@ class FusedDownbeatBLSTM(nn.Module):
         training gives them a role."""
         fused = cls(model.n_bins, units)
         generator = torch.Generator().manual_seed(0)
+        old = (torch.arange(len(GATES))[:, None] * units + torch.arange(UNITS)).ravel()
         with torch.no_grad():
-            for parameter in fused.lstm.parameters():
-                parameter.copy_(NEW_UNIT_SCALE * torch.randn(parameter.shape, generator=generator))
+            if units > UNITS:
+                for parameter in fused.lstm.parameters():
+                    parameter.copy_(NEW_UNIT_SCALE * torch.randn(parameter.shape, generator=generator))
             for number, layer in enumerate(model.layers):
                 inputs = (torch.arange(model.n_bins) if number == 0 else
                           torch.cat([torch.arange(UNITS), units + torch.arange(UNITS)]))
                 for direction, suffix in enumerate(("", "_reverse")):
                     name = f"l{number}{suffix}"
-                    old = (torch.arange(len(GATES))[:, None] * units + torch.arange(UNITS)).ravel()
                     weight_ih = getattr(fused.lstm, f"weight_ih_{name}")
                     weight_ih[old] = 0
                     weight_ih[old[:, None], inputs] = layer.weights[direction].T
