@@ -3,22 +3,25 @@
     python scripts/beat_report.py --dataset corpus --split test
     python scripts/beat_report.py --dataset scores --split test
     python scripts/beat_report.py --split tuning --meters given   # choosing the accent curve
+    python scripts/beat_report.py --split tuning --meters given --activations madmom_activations
     python scripts/beat_report.py --predictions data/runs/RUN.json  # an earlier eval's answers
     make beat-report
 
 Each file is decoded with its predicted meter (``--meters predicted``, what predict
 reports; the trained arbiter answers), the one an earlier run predicted
 (``--predictions``: predict's JSON or an eval run saved under ``data/runs/``), or its
-annotated one (``--meters given``, the decoding alone). Printed: the mean downbeat F-measure of the decoded downbeats against
-the annotated ones, and for the corpus's 5 and 7 (whose groupings its builder records)
-the share of clips whose grouping each accent curve finds.
+annotated one (``--meters given``, the decoding alone), from the trained tracker's
+activations (what predict reports) or madmom's (``--activations``). Printed: the mean
+downbeat F-measure of the decoded downbeats against the annotated ones, and for the
+corpus's 5 and 7 (whose groupings its builder records) the share of clips whose grouping
+each accent curve finds.
 """
 import sys
 from pathlib import Path
 
 from tabulate import tabulate
 
-from meterlab import cli
+from meterlab import bars, cli
 from meterlab.bar_report import beat_report, known_groupings, saved_meters, summary_rows
 from meterlab.data.layout import annotation_path
 from meterlab.prediction import predict
@@ -29,6 +32,8 @@ def main(argv=None):
     parser = cli.test_split_parser(__doc__)
     parser.add_argument("--meters", choices=("predicted", "given"), default="predicted",
                         help="decode with the predicted meter (default) or the annotated one")
+    parser.add_argument("--activations", choices=bars.SOURCES, default=bars.ACTIVATIONS,
+                        help="the activations to decode (default: what predict reports)")
     parser.add_argument("--predictions", type=Path, default=None, metavar="RUN.json",
                         help="decode with the meters this predict JSON or eval run predicted")
     args = parser.parse_args(argv)
@@ -51,8 +56,8 @@ def main(argv=None):
     else:
         meters = [entry.meter for entry in entries]
         how = "the annotated meter"
-    reports = beat_report(entries, meters, **cli.worker_options(args))
-    print(f"\n{args.dataset} {args.split}, decoded with {how}"
+    reports = beat_report(entries, meters, **cli.worker_options(args), source=args.activations)
+    print(f"\n{args.dataset} {args.split}, {args.activations} decoded with {how}"
           + (f" ({meters.count(None)} files it lacks count 0)" if None in meters else ""))
     print(tabulate(summary_rows(entries, meters, reports, known_groupings(entries)),
                    headers=["figure", "files", "value"]))

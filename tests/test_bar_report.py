@@ -5,9 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from meterlab import bar_report
 from meterlab.bar_report import known_groupings, saved_meters, summary_rows
 from meterlab.bars import bar_answer
 from meterlab.data.datasets import Entry
+from meterlab.data.layout import annotation_path, write_beats
 from tests.test_bar_decoding import FPS, activations
 
 
@@ -16,7 +18,7 @@ def test_answer_gives_tempo_beats_downbeats_and_the_accented_grouping():
     starts = truth[np.isin(truth[:, 1], [3, 5]), 0]           # 2+2+3: groups start at 3, 5
     frames = np.round(starts * FPS).astype(int)
     values[frames] = [0.6, 0.3]                               # softmax outputs: sum <= 1
-    answer = bar_answer({"madmom_activations": {"activations": values, "fps": FPS}}, 7)
+    answer = bar_answer({"tracker_activations": {"activations": values, "fps": FPS}}, 7)
     assert answer["tempo"] == pytest.approx(120.0, rel=0.01)
     assert [p for _, p in answer["beats"]] == truth[:, 1].tolist()
     assert answer["downbeats"] == pytest.approx(truth[truth[:, 1] == 1, 0].tolist(), abs=0.015)
@@ -24,9 +26,32 @@ def test_answer_gives_tempo_beats_downbeats_and_the_accented_grouping():
 
 
 def test_silence_gives_no_tempo_and_no_grouping():
-    answer = bar_answer({"madmom_activations": {"activations": np.zeros((2000, 2), np.float32),
-                                                "fps": FPS}}, 5)
+    answer = bar_answer({"tracker_activations": {"activations": np.zeros((2000, 2), np.float32),
+                                                 "fps": FPS}}, 5)
     assert answer == {"tempo": None, "beats": [], "downbeats": [], "grouping": None}
+
+
+def test_the_reported_beats_are_the_trained_trackers_not_madmoms():
+    """Decoding reads the trained tracker's activations (chosen on validation downbeats)."""
+    tracker, truth = activations(24.0, 0.5, 4)
+    madmom, _ = activations(24.0, 0.5, 4, first_position=3)
+    answer = bar_answer({"tracker_activations": {"activations": tracker, "fps": FPS},
+                         "madmom_activations": {"activations": madmom, "fps": FPS}}, 4)
+    assert answer["downbeats"] == pytest.approx(truth[truth[:, 1] == 1, 0].tolist(), abs=0.015)
+
+
+@pytest.mark.parametrize("source", ["tracker_activations", "madmom_activations"])
+def test_the_beat_report_decodes_the_activations_it_is_given(tmp_path, monkeypatch, source):
+    right, truth = activations(24.0, 0.5, 4)
+    wrong, _ = activations(24.0, 0.5, 4, first_position=3)
+    analysis = {name: {"activations": right if name == source else wrong, "fps": FPS}
+                for name in ("tracker_activations", "madmom_activations")}
+    monkeypatch.setattr(bar_report, "FileAnalysis", lambda path, cache: analysis)
+    audio = tmp_path / "audio" / "a.flac"
+    annotation_path(audio).parent.mkdir()
+    write_beats(annotation_path(audio), truth[:, 0], truth[:, 1])
+    report = bar_report.file_report((str(audio), 4, tmp_path / "cache", source))
+    assert report["downbeat_f"] == pytest.approx(1.0)
 
 
 def corpus(tmp_path, clips):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config
-from .bars import ACCENTS, DEFAULT_ACCENT
+from .bars import ACCENTS, ACTIVATIONS, DEFAULT_ACCENT, activations
 from .data.build.corpus import PARAMS_NAME
 from .data.layout import annotation_path, read_beats
 from .dsp.bar_decoding import GROUPED_METERS, bar_grouping, decode_bars
@@ -54,20 +54,20 @@ def saved_meters(entries, path):
 def file_report(job):
     """``{"downbeat_f", "grouping": {accent: tuple or None}}`` of one file decoded with
     ``meter``; ``{"error": cause}`` when its activations cannot be had."""
-    path, meter, cache_root = job
+    path, meter, cache_root, source = job
     try:
         analysis = FileAnalysis(path, Cache(cache_root))
-        shared = analysis["madmom_activations"]
+        values, fps = activations(analysis, source)
     except (AudioError, Unavailable) as error:
         return {"error": str(error)}
-    beats = decode_bars(shared["activations"], float(shared["fps"]), meter)
+    beats = decode_bars(values, fps, meter)
     times, positions = read_beats(annotation_path(path))
     report = {"downbeat_f": fmeasure(times[positions == 1], beats[beats[:, 1] == 1, 0]),
               "grouping": {}}
     if meter in GROUPED_METERS:
         for name, curve_of in ACCENTS.items():
             try:
-                curve, fps = curve_of(analysis)
+                curve, fps = curve_of(analysis, source)
             except Unavailable:
                 report["grouping"][name] = None
                 continue
@@ -81,10 +81,11 @@ def _lost(job, cause):
 
 
 def beat_report(entries, meters, workers=1, cache_root=config.CACHE_DIR, progress=True,
-                scheduler=None):
+                scheduler=None, source=ACTIVATIONS):
     """Per-file reports (:func:`file_report`) of ``entries`` decoded with ``meters``
-    (one per entry; ``None`` for a file with no answer, left out), in order."""
-    jobs = [(str(entry.path), int(meter), cache_root)
+    (one per entry; ``None`` for a file with no answer, left out) from the ``source``
+    activations (:data:`meterlab.bars.SOURCES`), in order."""
+    jobs = [(str(entry.path), int(meter), cache_root, source)
             for entry, meter in zip(entries, meters) if meter is not None]
     reports = iter(map_files(file_report, jobs, workers, progress, "beat report", _lost,
                              scheduler))

@@ -2,9 +2,10 @@
 
 ``.beats`` is ``time<TAB>beat-in-bar`` per line, what madmom, Beat This! and Sonic
 Visualiser read (:func:`meterlab.data.layout.write_beats`); JAMS carries the same beats as
-a ``beat_position`` annotation (bar number, position, beats per bar); the PNG shows
-madmom's activations with the decoded beats and downbeats over them, and the
-probability of every meter, so an answer can be checked by eye as well as by ear.
+a ``beat_position`` annotation (bar number, position, beats per bar); the PNG shows the
+activations the beats were decoded from (:func:`meterlab.bars.activations`) with the
+decoded beats and downbeats over them, and the probability of every meter, so an answer
+can be checked by eye as well as by ear.
 """
 import hashlib
 from collections import Counter
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from . import config
+from . import bars, config
 from .data.layout import write_beats
 from .engine.atomic import atomic_open
 from .engine.cache import Cache
@@ -118,10 +119,9 @@ def write_beat_files(records, beats_dir=None, jams_dir=None, plot_dir=None,
         if jams_dir is None and plot_dir is None:
             continue
         try:
-            shared = FileAnalysis(answer["path"], Cache(cache_root))["madmom_activations"]
+            activations, fps = bars.activations(FileAnalysis(answer["path"], Cache(cache_root)))
         except (AudioError, Unavailable):
             continue
-        activations, fps = shared["activations"], float(shared["fps"])
         if jams_dir is not None:
             write_jams(answer, len(activations) / fps, Path(jams_dir) / f"{stem}.jams")
             written += 1
