@@ -80,7 +80,7 @@ def plot_answer(answer, activations, fps, path):
     import matplotlib.pyplot as plt
 
     times = np.arange(len(activations)) / fps
-    figure, (curves, bars) = plt.subplots(
+    figure, (curves, probability) = plt.subplots(
         1, 2, figsize=(12, 3.2), gridspec_kw={"width_ratios": [5, 1]}, constrained_layout=True)
     curves.plot(times, activations[:, 0], lw=0.8, color="tab:blue", label="beat activation")
     curves.plot(times, activations[:, 1], lw=0.8, color="tab:red", label="downbeat activation")
@@ -94,9 +94,9 @@ def plot_answer(answer, activations, fps, path):
                      f"{' (' + grouping + ')' if grouping else ''}{tempo}")
     curves.legend(loc="upper right", fontsize="small", ncol=4)
     meters = list(answer["probabilities"])
-    bars.bar([str(m) for m in meters], [answer["probabilities"][m] for m in meters],
-             color=["tab:red" if m == answer["predicted"] else "0.6" for m in meters])
-    bars.set(ylim=(0, 1), xlabel="beats per bar", title="probability")
+    probability.bar([str(m) for m in meters], [answer["probabilities"][m] for m in meters],
+                    color=["tab:red" if m == answer["predicted"] else "0.6" for m in meters])
+    probability.set(ylim=(0, 1), xlabel="beats per bar", title="probability")
     with atomic_open(path, "wb") as stream:
         figure.savefig(stream, format="png", dpi=100)
     plt.close(figure)
