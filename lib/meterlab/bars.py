@@ -1,8 +1,8 @@
 """What a prediction shows besides the meter: beats, downbeats, tempo and grouping.
 
 Runs after the arbiter has chosen the meter, per file, on cached analyses (the trained
-tracker's activations, and the curve the grouping is read from), so it costs a decoding, not a
-network pass. The maths is in :mod:`meterlab.dsp.bar_decoding`.
+tracker's activations, and the curve the grouping is read from), so it costs a decoding,
+not a network pass. The maths is in :mod:`meterlab.dsp.bar_decoding`.
 """
 import numpy as np
 
