@@ -124,7 +124,7 @@ $(call escaped,$(SCORES_MANIFEST)): $(INSTALLED) scripts/setup/make_scores.py \
 TRACKER_DATA := $(DATA)/tracker/tracker_data.json
 TRACKER_MODEL := lib/meterlab/models/tracker/tracker.pt
 
-tracker-data: $(call escaped,$(TRACKER_DATA)) ## build the tracker's training data (not part of all; ~19 min)
+tracker-data: $(call escaped,$(TRACKER_DATA)) ## build the tracker's training data (not part of all; ~15 min)
 
 $(call escaped,$(TRACKER_DATA)): $(INSTALLED) scripts/setup/make_tracker_data.py \
 		$(addprefix lib/meterlab/tracker/,works.py data.py augment.py) \

@@ -16,7 +16,7 @@ from meterlab import cli, config
 from meterlab.tracker.data import PARAMS_NAME, build
 
 #: The recipe `make tracker` trains the committed checkpoint on: 3,896 clips, 27 h, about
-#: 19 min to build here (60 / 80, a third of it, over-fitted network 3 within 1,500 steps).
+#: 15 min to build here (60 / 80, a third of it, over-fitted network 3 within 1,500 steps).
 WORKS_PER_GROUP = 200
 SYNTHETIC_PER_METER = 240
 
