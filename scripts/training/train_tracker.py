@@ -4,7 +4,7 @@
     python scripts/training/train_tracker.py --network tcn --epochs 2 --out /tmp/t.pt
     python scripts/training/train_tracker.py --network blstm-output --out /tmp/b.pt
     python scripts/training/train_tracker.py --member 1 --out /tmp/m1.pt   # from madmom's network 1
-    python scripts/training/train_tracker.py --units 40 --out /tmp/w.pt    # network 3 widened
+    python scripts/training/train_tracker.py --units 25 --out /tmp/n.pt    # network 3 at madmom's width
 
 Prints each epoch's losses, then the held-out tracker works' figures (mir_eval beat and
 downbeat F-measure, share at the annotated level) for the network and for madmom's
@@ -32,7 +32,7 @@ def main(argv=None):
     parser.add_argument("--member", type=int, choices=range(MEMBERS), default=NETWORK_INDEX,
                         help=f"which of madmom's {MEMBERS} shipped BLSTMs to fine-tune (default {NETWORK_INDEX})")
     parser.add_argument("--units", type=int, default=UNITS,
-                        help=f"BLSTM units per direction and layer (default {UNITS}, madmom's; more widen it)")
+                        help=f"BLSTM units per direction and layer (default {UNITS}; madmom's network has 25)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     provenance = train_and_save(args.data, args.out, args.network, args.epochs, args.steps, args.seed,
