@@ -86,7 +86,7 @@ EVAL_SOURCES := scripts/eval.py $(addprefix lib/meterlab/learn/,priors.py calibr
 	$(addprefix lib/meterlab/evaluate/,evaluation.py metrics.py runs.py reference.py report.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help install test data tracker-data tracker corpus-preview warm onset-mlp extract grid eval beat-diagnostics beat-report smoke predict \
+.PHONY: help install test data tracker-data tracker bar-model corpus-preview warm onset-mlp extract grid eval beat-diagnostics beat-report smoke predict \
 	results bench all clean ship-models meter2800-data-dir-missing meter2800-tables-missing
 
 help: ## list the targets
@@ -133,6 +133,9 @@ $(call escaped,$(TRACKER_DATA)): $(INSTALLED) scripts/setup/make_tracker_data.py
 
 tracker: $(call escaped,$(TRACKER_DATA)) ## train the beat/downbeat tracker on the tracker data -> lib/meterlab/models/tracker/ (seeded)
 	$(PYTHON) scripts/training/train_tracker.py --data "$(DATA)/tracker" --out $(TRACKER_MODEL)
+
+bar-model: $(call escaped,$(WARM_STAMP)) ## train the bar model (downbeats among the tracked beats) on the train splits -> lib/meterlab/models/bar_model/ (seeded)
+	$(PYTHON) scripts/training/train_bar_model.py $(PARALLEL_ARGS)
 
 corpus-preview: $(call escaped,$(CORPUS_MANIFEST)) ## plot one clip per class with its beats: data/corpus/preview.png
 	$(PYTHON) scripts/setup/make_corpus.py --preview "$(DATA)/corpus/preview.png"

@@ -4,8 +4,12 @@ annotated metrical level.
 
 Both are decoded alike: beats by the same DBN beat tracking (``madmom_beats`` and the
 shared ``beats``), downbeats by :func:`.decode.downbeat_times` on each network's
-activations, so the figures compare the networks, not their decoders.
+activations, so the figures compare the networks, not their decoders. A third row reads
+the downbeats the bar model (:mod:`meterlab.learn.bar_model`) finds among the tracker's
+beats, where its checkpoint exists.
 """
+from functools import lru_cache
+
 from .. import config
 from ..engine.file_analysis import FileAnalysis, Unavailable
 from ..engine.audio import AudioError
@@ -15,10 +19,29 @@ from ..engine.run import map_files
 
 from . import decode
 from ..evaluate import beat_metrics
+from ..learn import bar_model
 
 #: (name, beats analysis, activations analysis) of each tracker compared.
 TRACKERS = (("madmom", "madmom_beats", "madmom_activations"),
             ("tracker", "beats", "tracker_activations"))
+#: The row of the tracker's beats with the bar model's downbeats.
+BAR_MODEL = "tracker + bar model"
+
+
+@lru_cache(maxsize=1)
+def _bar_model(path):
+    return bar_model.load(path)
+
+
+def _bar_model_scores(analysis, times, positions):
+    """The bar model's row of one file, or ``None`` without its checkpoint or analyses."""
+    if not bar_model.CHECKPOINT.is_file():
+        return None
+    try:
+        downbeats = bar_model.downbeat_times(_bar_model(str(bar_model.CHECKPOINT)), analysis)
+        return beat_metrics.file_scores(times, times[positions == 1], analysis["beats"]["times"], downbeats)
+    except Unavailable:
+        return None
 
 
 def compare_file(job):
@@ -36,6 +59,9 @@ def compare_file(job):
                 continue
             downbeats = decode.downbeat_times(act["activations"], int(act["fps"]))
             record[name] = beat_metrics.file_scores(times, times[positions == 1], tracked, downbeats)
+        scores = _bar_model_scores(analysis, times, positions)
+        if scores is not None:
+            record[BAR_MODEL] = scores
     except AudioError as error:
         record["error"] = str(error)
     return record
@@ -52,7 +78,7 @@ def compare(entries, workers=1, cache_root=config.CACHE_DIR, progress=True, sche
     records = list(map_files(compare_file, jobs, workers, progress, "trackers", _lost,
                              scheduler))
     summary = {}
-    for name, _, _ in TRACKERS:
+    for name in [name for name, _, _ in TRACKERS] + [BAR_MODEL]:
         scored = [r[name] for r in records if name in r]
         if scored:
             summary[name] = {"files": len(scored), **beat_metrics.mean_scores(scored)}
