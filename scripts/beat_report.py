@@ -3,15 +3,16 @@
     python scripts/beat_report.py --dataset corpus --split test
     python scripts/beat_report.py --dataset scores --split test
     python scripts/beat_report.py --split tuning --meters given   # choosing the accent curve
-    python scripts/beat_report.py --split tuning --meters given --activations madmom_activations
+    python scripts/beat_report.py --split tuning --meters given --source madmom_activations
     python scripts/beat_report.py --predictions data/runs/RUN.json  # an earlier eval's answers
     make beat-report
 
 Each file is decoded with its predicted meter (``--meters predicted``, what predict
 reports; the trained arbiter answers), the one an earlier run predicted
 (``--predictions``: predict's JSON or an eval run saved under ``data/runs/``), or its
-annotated one (``--meters given``, the decoding alone), from the trained tracker's
-activations (what predict reports) or madmom's (``--activations``). Printed: the mean
+annotated one (``--meters given``, the decoding alone), from the bar model's downbeats
+among the tracked beats (what predict reports), or by the DBN from the trained tracker's
+activations or madmom's network's (``--source``). Printed: the mean
 downbeat F-measure of the decoded downbeats against the annotated ones, and for the
 corpus's 5 and 7 (whose groupings its builder records) the share of clips whose grouping
 each accent curve finds.
@@ -32,8 +33,8 @@ def main(argv=None):
     parser = cli.test_split_parser(__doc__)
     parser.add_argument("--meters", choices=("predicted", "given"), default="predicted",
                         help="decode with the predicted meter (default) or the annotated one")
-    parser.add_argument("--activations", choices=bars.SOURCES, default=bars.ACTIVATIONS,
-                        help="the activations to decode (default: what predict reports)")
+    parser.add_argument("--source", choices=bars.SOURCES, default=bars.SOURCE,
+                        help="what the beats are decoded from (default: what predict reports)")
     parser.add_argument("--predictions", type=Path, default=None, metavar="RUN.json",
                         help="decode with the meters this predict JSON or eval run predicted")
     args = parser.parse_args(argv)
@@ -56,8 +57,8 @@ def main(argv=None):
     else:
         meters = [entry.meter for entry in entries]
         how = "the annotated meter"
-    reports = beat_report(entries, meters, **cli.worker_options(args), source=args.activations)
-    print(f"\n{args.dataset} {args.split}, {args.activations} decoded with {how}"
+    reports = beat_report(entries, meters, **cli.worker_options(args), source=args.source)
+    print(f"\n{args.dataset} {args.split}, {args.source} decoded with {how}"
           + (f" ({meters.count(None)} files it lacks count 0)" if None in meters else ""))
     print(tabulate(summary_rows(entries, meters, reports, known_groupings(entries)),
                    headers=["figure", "files", "value"]))

@@ -10,7 +10,7 @@ from meterlab.tracker import bar_training
 FPS = 100.0
 
 
-def _analysis(beats_per_bar, n_beats=24, period=0.5, downbeat_level=0.6):
+def analysis_with_bars(beats_per_bar, n_beats=24, period=0.5, downbeat_level=0.6):
     """Cached analyses of a clip whose bass and harmony change, and whose downbeat
     activation fires, every ``beats_per_bar`` beats from the first."""
     frames = int((n_beats + 1) * period * FPS)
@@ -31,7 +31,7 @@ def _analysis(beats_per_bar, n_beats=24, period=0.5, downbeat_level=0.6):
 
 
 def test_the_cues_mark_where_harmony_and_bass_change():
-    analysis = _analysis(3)
+    analysis = analysis_with_bars(3)
     cues = bar_model.beat_cues(analysis, analysis["beats"]["times"])
     assert cues.shape == (24, len(bar_model.CUES)) and cues.dtype == np.float32
     for name in ("harmony change", "bass change", "tracker downbeat"):
@@ -54,12 +54,12 @@ def test_the_bar_is_the_most_likely_length_and_phase_not_the_most_downbeats():
 def test_training_learns_downbeats_it_can_hear_and_the_checkpoint_round_trips(tmp_path):
     records = []
     for meter in (3, 4, 5, 7) * 6:
-        analysis = _analysis(meter, n_beats=28, downbeat_level=0.3)
+        analysis = analysis_with_bars(meter, n_beats=28, downbeat_level=0.3)
         times = analysis["beats"]["times"]
         records.append({"times": times, "cues": bar_model.beat_cues(analysis, times),
                         "targets": (np.arange(len(times)) % meter == 0).astype(np.float32),
                         "downbeats": times[::meter], "dbn": times[::2]})
-    model, history = bar_training.train(records, epochs=60, seed=0, log=lambda _: None)
+    model, history = bar_training.train(records, epochs=150, seed=0, log=lambda _: None)
     assert history[-1]["loss"] < history[0]["loss"] / 2
     scores = bar_training.evaluate(model, records)
     assert scores["bar model"] > 0.95 and scores["bar model"] > scores["dbn"]

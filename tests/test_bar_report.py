@@ -11,6 +11,7 @@ from meterlab.bars import bar_answer
 from meterlab.data.datasets import Entry
 from meterlab.data.layout import annotation_path, write_beats
 from tests.test_bar_decoding import FPS, activations
+from tests.test_bar_model import analysis_with_bars
 
 
 def test_answer_gives_tempo_beats_downbeats_and_the_accented_grouping():
@@ -18,7 +19,8 @@ def test_answer_gives_tempo_beats_downbeats_and_the_accented_grouping():
     starts = truth[np.isin(truth[:, 1], [3, 5]), 0]           # 2+2+3: groups start at 3, 5
     frames = np.round(starts * FPS).astype(int)
     values[frames] = [0.6, 0.3]                               # softmax outputs: sum <= 1
-    answer = bar_answer({"tracker_activations": {"activations": values, "fps": FPS}}, 7)
+    answer = bar_answer({"tracker_activations": {"activations": values, "fps": FPS}}, 7,
+                        source="tracker_activations")
     assert answer["tempo"] == pytest.approx(120.0, rel=0.01)
     assert [p for _, p in answer["beats"]] == truth[:, 1].tolist()
     assert answer["downbeats"] == pytest.approx(truth[truth[:, 1] == 1, 0].tolist(), abs=0.015)
@@ -27,17 +29,30 @@ def test_answer_gives_tempo_beats_downbeats_and_the_accented_grouping():
 
 def test_silence_gives_no_tempo_and_no_grouping():
     answer = bar_answer({"tracker_activations": {"activations": np.zeros((2000, 2), np.float32),
-                                                 "fps": FPS}}, 5)
+                                                 "fps": FPS}}, 5, source="tracker_activations")
     assert answer == {"tempo": None, "beats": [], "downbeats": [], "grouping": None}
 
 
-def test_the_reported_beats_are_the_trained_trackers_not_madmoms():
-    """Decoding reads the trained tracker's activations (chosen on validation downbeats)."""
-    tracker, truth = activations(24.0, 0.5, 4)
-    madmom, _ = activations(24.0, 0.5, 4, first_position=3)
-    answer = bar_answer({"tracker_activations": {"activations": tracker, "fps": FPS},
-                         "madmom_activations": {"activations": madmom, "fps": FPS}}, 4)
-    assert answer["downbeats"] == pytest.approx(truth[truth[:, 1] == 1, 0].tolist(), abs=0.015)
+def test_the_reported_beats_are_the_tracked_beats_numbered_by_the_bar_model():
+    """Predictions number the shared beats from the bar model's downbeats (chosen on
+    validation downbeats), not a DBN's decoding of the activations."""
+    analysis = analysis_with_bars(3)
+    analysis["beats"]["times"] = analysis["beats"]["times"] + 0.013  # off the activation frames
+    answer = bar_answer(analysis, 3)
+    times = analysis["beats"]["times"]
+    assert [t for t, _ in answer["beats"]] == pytest.approx(times.tolist(), abs=1e-3)
+    assert answer["downbeats"] == pytest.approx(times[0::3].tolist(), abs=1e-3)
+
+
+def test_the_beat_report_reads_the_bar_models_downbeats(tmp_path, monkeypatch):
+    analysis = analysis_with_bars(4)
+    times = analysis["beats"]["times"]
+    monkeypatch.setattr(bar_report, "FileAnalysis", lambda path, cache: analysis)
+    audio = tmp_path / "audio" / "a.flac"
+    annotation_path(audio).parent.mkdir()
+    write_beats(annotation_path(audio), times, np.arange(len(times)) % 4 + 1)
+    assert bar_report.file_report((str(audio), 4, tmp_path / "cache", "bar_model"))["downbeat_f"] == 1.0
+    assert bar_report.file_report((str(audio), 2, tmp_path / "cache", "bar_model"))["downbeat_f"] < 0.7
 
 
 @pytest.mark.parametrize("source", ["tracker_activations", "madmom_activations"])

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from . import config
-from .bars import ACCENTS, ACTIVATIONS, DEFAULT_ACCENT, activations
+from .bars import ACCENTS, DEFAULT_ACCENT, SOURCE, decode
 from .data.build.corpus import PARAMS_NAME
 from .data.layout import annotation_path, read_beats
-from .dsp.bar_decoding import GROUPED_METERS, bar_grouping, decode_bars
+from .dsp.bar_decoding import GROUPED_METERS, bar_grouping
 from .engine.audio import AudioError
 from .engine.cache import Cache
 from .engine.file_analysis import FileAnalysis, Unavailable
@@ -57,10 +57,9 @@ def file_report(job):
     path, meter, cache_root, source = job
     try:
         analysis = FileAnalysis(path, Cache(cache_root))
-        values, fps = activations(analysis, source)
+        beats = decode(analysis, meter, source)
     except (AudioError, Unavailable) as error:
         return {"error": str(error)}
-    beats = decode_bars(values, fps, meter)
     times, positions = read_beats(annotation_path(path))
     report = {"downbeat_f": fmeasure(times[positions == 1], beats[beats[:, 1] == 1, 0]),
               "grouping": {}}
@@ -81,10 +80,10 @@ def _lost(job, cause):
 
 
 def beat_report(entries, meters, workers=1, cache_root=config.CACHE_DIR, progress=True,
-                scheduler=None, source=ACTIVATIONS):
+                scheduler=None, source=SOURCE):
     """Per-file reports (:func:`file_report`) of ``entries`` decoded with ``meters``
-    (one per entry; ``None`` for a file with no answer, left out) from the ``source``
-    activations (:data:`meterlab.bars.SOURCES`), in order."""
+    (one per entry; ``None`` for a file with no answer, left out) from ``source``
+    (:data:`meterlab.bars.SOURCES`), in order."""
     jobs = [(str(entry.path), int(meter), cache_root, source)
             for entry, meter in zip(entries, meters) if meter is not None]
     reports = iter(map_files(file_report, jobs, workers, progress, "beat report", _lost,

@@ -1,8 +1,9 @@
 """What a prediction shows besides the meter: beats, downbeats, tempo and grouping.
 
-Runs after the arbiter has chosen the meter, per file, on cached analyses (the trained
-tracker's activations, and the curve the grouping is read from), so it costs a decoding,
-not a network pass. The maths is in :mod:`meterlab.dsp.bar_decoding`.
+Runs after the arbiter has chosen the meter, per file, on cached analyses (the tracked
+beats and the bar model's cues, or a network's activations, and the curve the grouping
+is read from), so it costs a decoding, not a network pass. The maths is in
+:mod:`meterlab.dsp.bar_decoding` and :mod:`meterlab.learn.bar_model`.
 """
 import numpy as np
 
@@ -13,24 +14,36 @@ from .engine.audio import AudioError
 from .engine.cache import Cache
 from .engine.file_analysis import FileAnalysis, Unavailable
 from .engine.run import map_files
+from .learn import bar_model
 
 
-#: The analysis whose beat and downbeat activations the reported beats (and the downbeat
-#: accent curve) come from: the trained tracker's. Chosen on the real-score validation
-#: split and the corpus's tuning split, decoded with the annotated meter (mean downbeat
-#: F-measure; grouping of the corpus's 5s and 7s with the downbeat curve): the tracker
-#: 0.738 and 0.818, 79% / 59%; madmom's network 0.712 and 0.800, 83% / 62%. The
-#: downbeats of every meter were preferred to the grouping of the synthetic 5s and 7s
-#: (``scripts/beat_report.py --meters given --activations NAME``).
-ACTIVATIONS = "tracker_activations"
-#: The analyses in madmom's form (columns beat, downbeat) the beats can be decoded from.
-SOURCES = ("tracker_activations", "madmom_activations")
+#: The bar model's source: the shared (tracked) beats, numbered from the downbeats the
+#: bar model finds among them for the chosen meter.
+BAR_MODEL = "bar_model"
+#: What the reported beats are decoded from: the bar model, or a network's activations in
+#: madmom's form (columns beat, downbeat) decoded by the DBN with the meter's bar length.
+SOURCES = (BAR_MODEL, "tracker_activations", "madmom_activations")
+#: The source predictions use. Chosen on the real-score validation split and the
+#: corpus's tuning split, decoded with the annotated meter (mean downbeat F-measure)
+#: (``scripts/beat_report.py --meters given --source NAME``): see the README's "Beats".
+SOURCE = BAR_MODEL
+#: The trained tracker's activations: the downbeat curve of the bar model's beats.
+TRACKER = "tracker_activations"
 
 
-def activations(analysis, source=ACTIVATIONS):
-    """``(activations (frames, 2), fps)`` of ``source``, the beats' decoding input."""
-    shared = analysis[source]
+def activations(analysis, source=SOURCE):
+    """``(activations (frames, 2), fps)`` behind ``source``: the trained tracker's for the
+    bar model (whose beats are tracked on them)."""
+    shared = analysis[TRACKER if source == BAR_MODEL else source]
     return shared["activations"], float(shared["fps"])
+
+
+def decode(analysis, meter, source=SOURCE):
+    """``[time_s, position]`` rows of one file's beats in bars of ``meter`` beats."""
+    if source == BAR_MODEL:
+        beats = bar_model.numbered_beats(bar_model.shipped(), analysis, (int(meter),))
+        return np.column_stack([beats[:, 0], beats[:, 1].astype(int)])
+    return decode_bars(*activations(analysis, source), meter)
 
 
 def _downbeat_curve(analysis, source):
@@ -68,7 +81,7 @@ def no_answer():
     return {"tempo": None, "beats": [], "downbeats": [], "grouping": None}
 
 
-def bar_answer(analysis, meter, accent=DEFAULT_ACCENT):
+def bar_answer(analysis, meter, accent=DEFAULT_ACCENT, source=SOURCE):
     """``{"tempo", "beats", "downbeats", "grouping"}`` of one file for its chosen ``meter``.
 
     Parameters
@@ -78,6 +91,8 @@ def bar_answer(analysis, meter, accent=DEFAULT_ACCENT):
         Beats per bar to decode with.
     accent : str
         Key of :data:`ACCENTS`: the curve the grouping of a 5 or 7 is read from.
+    source : str
+        One of :data:`SOURCES`: what the beats are decoded from.
 
     Returns
     -------
@@ -86,22 +101,22 @@ def bar_answer(analysis, meter, accent=DEFAULT_ACCENT):
         beats), ``beats`` (``[time_s, position_in_bar]`` lists), ``downbeats`` (times),
         ``grouping`` (group lengths for 5 and 7, else ``None``).
     """
-    beats = decode_bars(*activations(analysis), meter)
+    beats = decode(analysis, meter, source)
     period = beat_period(beats[:, 0])
-    grouping = _grouping(analysis, beats, meter, accent)
+    grouping = _grouping(analysis, beats, meter, accent, source)
     return {"tempo": None if np.isnan(period) else 60.0 / period,
             "beats": [[round(float(t), 3), int(p)] for t, p in beats],
             "downbeats": [round(float(t), 3) for t, p in beats if p == 1],
             "grouping": list(grouping) if grouping else None}
 
 
-def _grouping(analysis, beats, meter, accent):
+def _grouping(analysis, beats, meter, accent, source):
     """:func:`meterlab.dsp.bar_decoding.bar_grouping` on the ``accent`` curve; ``None``
     where there is nothing to group or the curve's analysis cannot run on this file."""
     if meter not in GROUPED_METERS or not len(beats):
         return None
     try:
-        curve, fps = ACCENTS[accent](analysis, ACTIVATIONS)
+        curve, fps = ACCENTS[accent](analysis, source)
     except Unavailable:
         return None
     return bar_grouping(beats, curve, fps, meter)

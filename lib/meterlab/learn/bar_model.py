@@ -11,6 +11,7 @@ downbeat; a clip's bar length and phase are then those under which its beats are
 likely (:func:`choose_bar`). It reads cached analyses only: it costs no audio pass.
 """
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -98,13 +99,20 @@ def choose_bar(probs, lengths=BAR_LENGTHS):
     return best[1], best[2]
 
 
-def downbeat_times(model, analysis, lengths=BAR_LENGTHS):
-    """Downbeat times (s) of a file's tracked beats, the bar chosen among ``lengths``."""
+def numbered_beats(model, analysis, lengths=BAR_LENGTHS):
+    """``[time_s, position]`` rows of a file's tracked beats, numbered from the downbeat
+    of the bar chosen among ``lengths`` (position 1 the downbeat); none under two beats."""
     times = np.asarray(analysis["beats"]["times"])
     if len(times) < 2:
-        return np.zeros(0)
+        return np.zeros((0, 2))
     length, phase = choose_bar(probabilities(model, beat_cues(analysis, times)), lengths)
-    return times[phase::length]
+    return np.column_stack([times, (np.arange(len(times)) - phase) % length + 1])
+
+
+def downbeat_times(model, analysis, lengths=BAR_LENGTHS):
+    """Downbeat times (s) of a file's tracked beats, the bar chosen among ``lengths``."""
+    beats = numbered_beats(model, analysis, lengths)
+    return beats[beats[:, 1] == 1, 0]
 
 
 def save(model, path, provenance):
@@ -113,6 +121,17 @@ def save(model, path, provenance):
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"state_dict": model.state_dict(), "cues": list(CUES), "hidden": model.gru.hidden_size}, path)
     path.with_suffix(".json").write_text(json.dumps(provenance, indent=1) + "\n")
+
+
+def shipped():
+    """The committed checkpoint, loaded once per process (and again if it is replaced)."""
+    stat = CHECKPOINT.stat()
+    return _load_once(str(CHECKPOINT), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2)
+def _load_once(path, modified_ns, size):
+    return load(path)
 
 
 def load(path=CHECKPOINT):

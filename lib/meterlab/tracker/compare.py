@@ -8,7 +8,6 @@ activations, so the figures compare the networks, not their decoders. A third ro
 the downbeats the bar model (:mod:`meterlab.learn.bar_model`) finds among the tracker's
 beats, where its checkpoint exists.
 """
-from functools import lru_cache
 
 from .. import config
 from ..engine.file_analysis import FileAnalysis, Unavailable
@@ -28,17 +27,12 @@ TRACKERS = (("madmom", "madmom_beats", "madmom_activations"),
 BAR_MODEL = "tracker + bar model"
 
 
-@lru_cache(maxsize=1)
-def _bar_model(path):
-    return bar_model.load(path)
-
-
 def _bar_model_scores(analysis, times, positions):
     """The bar model's row of one file, or ``None`` without its checkpoint or analyses."""
     if not bar_model.CHECKPOINT.is_file():
         return None
     try:
-        downbeats = bar_model.downbeat_times(_bar_model(str(bar_model.CHECKPOINT)), analysis)
+        downbeats = bar_model.downbeat_times(bar_model.shipped(), analysis)
         return beat_metrics.file_scores(times, times[positions == 1], analysis["beats"]["times"], downbeats)
     except Unavailable:
         return None
