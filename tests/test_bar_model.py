@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from meterlab.learn import bar_model
+from meterlab.tracker import bar_model
 from meterlab.tracker import bar_training
 
 FPS = 100.0

@@ -3,7 +3,7 @@
 Runs after the arbiter has chosen the meter, per file, on cached analyses (the tracked
 beats and the bar model's cues, or a network's activations, and the curve the grouping
 is read from), so it costs a decoding, not a network pass. The maths is in
-:mod:`meterlab.dsp.bar_decoding` and :mod:`meterlab.learn.bar_model`.
+:mod:`meterlab.dsp.bar_decoding` and :mod:`meterlab.tracker.bar_model`.
 """
 import numpy as np
 
@@ -14,7 +14,7 @@ from .engine.audio import AudioError
 from .engine.cache import Cache
 from .engine.file_analysis import FileAnalysis, Unavailable
 from .engine.run import map_files
-from .learn import bar_model
+from .tracker import bar_model
 
 
 #: The bar model's source: the shared (tracked) beats, numbered from the downbeats the

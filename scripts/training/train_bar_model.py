@@ -14,7 +14,7 @@ from tabulate import tabulate
 
 from meterlab import cli
 from meterlab.data.layout import annotation_path
-from meterlab.learn.bar_model import CHECKPOINT
+from meterlab.tracker.bar_model import CHECKPOINT
 from meterlab.tracker.bar_training import EPOCHS, collect, train_and_save
 
 DATASETS = ("corpus", "scores")

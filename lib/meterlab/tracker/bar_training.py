@@ -1,4 +1,4 @@
-"""Training the bar model (:mod:`meterlab.learn.bar_model`) on annotated files' cached
+"""Training the bar model (:mod:`meterlab.tracker.bar_model`) on annotated files' cached
 analyses, and scoring its downbeats beside the DBN's.
 
 Each file gives its tracked beats' cues and, as targets, which of those beats lie within
@@ -17,7 +17,7 @@ from ..engine.cache import Cache
 from ..engine.file_analysis import FileAnalysis, Unavailable
 from ..engine.run import map_files
 from ..evaluate import beat_metrics
-from ..learn import bar_model
+from . import bar_model
 from . import decode
 
 #: A tracked beat within this many seconds of an annotated downbeat is one (mir_eval's window).
@@ -74,7 +74,7 @@ def _batch(records):
 
 
 def train(records, epochs=EPOCHS, seed=0, log=print):
-    """A :class:`meterlab.learn.bar_model.BarGRU` fitted to ``records`` (seeded; masked
+    """A :class:`meterlab.tracker.bar_model.BarGRU` fitted to ``records`` (seeded; masked
     binary cross-entropy over the beats) and its per-epoch history."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)

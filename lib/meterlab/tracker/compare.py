@@ -5,7 +5,7 @@ annotated metrical level.
 Both are decoded alike: beats by the same DBN beat tracking (``madmom_beats`` and the
 shared ``beats``), downbeats by :func:`.decode.downbeat_times` on each network's
 activations, so the figures compare the networks, not their decoders. A third row reads
-the downbeats the bar model (:mod:`meterlab.learn.bar_model`) finds among the tracker's
+the downbeats the bar model (:mod:`meterlab.tracker.bar_model`) finds among the tracker's
 beats, where its checkpoint exists.
 """
 
@@ -18,7 +18,7 @@ from ..engine.run import map_files
 
 from . import decode
 from ..evaluate import beat_metrics
-from ..learn import bar_model
+from . import bar_model
 
 #: (name, beats analysis, activations analysis) of each tracker compared.
 TRACKERS = (("madmom", "madmom_beats", "madmom_activations"),

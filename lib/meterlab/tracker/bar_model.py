@@ -19,7 +19,7 @@ import torch
 
 from ..dsp.bar_decoding import beat_accents
 from ..signals.beat_pattern import beat_means, change
-from .shipped import MODELS_DIR
+from ..learn.shipped import MODELS_DIR
 
 #: The analyses the cues are read from.
 NEEDS = ("beats", "tracker_activations", "madmom_activations", "onset", "chroma", "bass")
