@@ -87,3 +87,19 @@ def test_the_committed_bar_model_loads_with_its_provenance():
     assert {"seed", "commit", "epochs", "validation"} <= set(provenance)
     assert provenance["cues"] == list(bar_model.CUES)
     assert isinstance(bar_model.load(path), bar_model.BarGRU)
+
+
+def test_the_beat_diagnostics_score_the_bar_models_downbeats(tmp_path, monkeypatch):
+    from meterlab.data.layout import annotation_path, write_beats
+    from meterlab.tracker import compare
+
+    analysis = analysis_with_bars(4)
+    analysis["madmom_beats"] = analysis["beats"]
+    times = analysis["beats"]["times"]
+    monkeypatch.setattr(compare, "FileAnalysis", lambda path, cache: analysis)
+    audio = tmp_path / "audio" / "a.flac"
+    annotation_path(audio).parent.mkdir(parents=True)
+    write_beats(annotation_path(audio), times, np.arange(len(times)) % 4 + 1)
+    record = compare.compare_file((audio, tmp_path / "cache"))
+    assert record[compare.BAR_MODEL] == {"beat_f": 1.0, "downbeat_f": 1.0, "level": 1.0}
+    assert set(record) == {"path", "madmom", "tracker", compare.BAR_MODEL}
