@@ -48,6 +48,9 @@ def test_the_bar_is_the_most_likely_length_and_phase_not_the_most_downbeats():
     probs = np.full(35, 0.05)
     probs[2::7] = 0.8
     assert bar_model.choose_bar(probs) == (7, 2)
+    probs = np.full(32, 0.05)
+    probs[::2] = 0.9  # every other beat: bars of 4 would leave half the downbeats out
+    assert bar_model.choose_bar(probs) == (2, 0)
 
 
 @pytest.mark.slow
