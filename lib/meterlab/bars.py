@@ -2,8 +2,9 @@
 
 Runs after the arbiter has chosen the meter, per file, on cached analyses (the tracked
 beats and the bar model's cues, or a network's activations, and the curve the grouping
-is read from), so it costs a decoding, not a network pass. The maths is in
-:mod:`meterlab.dsp.bar_decoding` and :mod:`meterlab.tracker.bar_model`.
+is read from), so it costs a decoding (or the bar model's small pass over the beats), not
+an audio pass. The maths is in :mod:`meterlab.dsp.bar_decoding` and
+:mod:`meterlab.tracker.bar_model`.
 """
 import numpy as np
 
@@ -23,9 +24,11 @@ BAR_MODEL = "bar_model"
 #: What the reported beats are decoded from: the bar model, or a network's activations in
 #: madmom's form (columns beat, downbeat) decoded by the DBN with the meter's bar length.
 SOURCES = (BAR_MODEL, "tracker_activations", "madmom_activations")
-#: The source predictions use. Chosen on the real-score validation split and the
-#: corpus's tuning split, decoded with the annotated meter (mean downbeat F-measure)
-#: (``scripts/beat_report.py --meters given --source NAME``): see the README's "Beats".
+#: The source predictions use. Chosen on the real-score and corpus validation splits,
+#: decoded with the annotated meter (``scripts/beat_report.py --split val --meters given
+#: --source NAME``): mean downbeat F-measure 0.763 and 0.913 (groupings of the corpus's
+#: 5s and 7s 92% / 83%) against 0.738 and 0.829 (75% / 58%) for the DBN on the tracker's
+#: activations.
 SOURCE = BAR_MODEL
 #: The trained tracker's activations: the downbeat curve of the bar model's beats.
 TRACKER = "tracker_activations"

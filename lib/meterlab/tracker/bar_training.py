@@ -31,7 +31,8 @@ MIN_BEATS = 4
 
 
 def file_record(job):
-    """``{"path", "cues", "targets", "downbeats", "dbn"}`` of one annotated file, or
+    """``{"path", "times", "cues", "targets", "downbeats", "dbn"}`` of one annotated file
+    (tracked beats, their cues and targets, annotated downbeats, the DBN's downbeats), or
     ``{"path", "error"}`` when its analyses cannot be had."""
     path, cache_root = job
     try:
@@ -46,7 +47,9 @@ def file_record(job):
         return {"path": str(path), "error": str(error)}
     annotated, positions = read_beats(annotation_path(path))
     downbeats = annotated[positions == 1]
-    near = np.abs(times[:, None] - downbeats[None, :]).min(axis=1) < WINDOW_S if len(downbeats) else np.zeros(len(times), bool)
+    near = np.zeros(len(times), bool)
+    if len(downbeats):
+        near = np.abs(times[:, None] - downbeats[None, :]).min(axis=1) < WINDOW_S
     return {"path": str(path), "times": times, "cues": cues, "targets": near.astype(np.float32),
             "downbeats": downbeats, "dbn": dbn}
 

@@ -8,7 +8,6 @@ activations, so the figures compare the networks, not their decoders. A third ro
 the downbeats the bar model (:mod:`meterlab.tracker.bar_model`) finds among the tracker's
 beats, where its checkpoint exists.
 """
-
 from .. import config
 from ..engine.file_analysis import FileAnalysis, Unavailable
 from ..engine.audio import AudioError
@@ -16,9 +15,8 @@ from ..engine.cache import Cache
 from ..data.layout import annotation_path, read_beats
 from ..engine.run import map_files
 
-from . import decode
+from . import bar_model, decode
 from ..evaluate import beat_metrics
-from . import bar_model
 
 #: (name, beats analysis, activations analysis) of each tracker compared.
 TRACKERS = (("madmom", "madmom_beats", "madmom_activations"),
