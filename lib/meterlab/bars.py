@@ -44,8 +44,7 @@ def activations(analysis, source=SOURCE):
 def decode(analysis, meter, source=SOURCE):
     """``[time_s, position]`` rows of one file's beats in bars of ``meter`` beats."""
     if source == BAR_MODEL:
-        beats = bar_model.numbered_beats(bar_model.shipped(), analysis, (int(meter),))
-        return np.column_stack([beats[:, 0], beats[:, 1].astype(int)])
+        return bar_model.numbered_beats(bar_model.shipped(), analysis, (int(meter),))
     return decode_bars(*activations(analysis, source), meter)
 
 

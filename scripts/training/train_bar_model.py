@@ -20,12 +20,13 @@ from meterlab.tracker.bar_training import EPOCHS, collect, train_and_save
 DATASETS = ("corpus", "scores")
 
 
-def records(args, dataset, split):
-    """The usable annotated files of one dataset's split (the unusable ones printed)."""
+def records(args, dataset, split, scored=False):
+    """The usable annotated files of one dataset's split (the unusable ones printed);
+    ``scored`` ones carry the DBN's downbeats too."""
     chosen = copy.copy(args)
     chosen.dataset, chosen.split = dataset, split
     entries = [e for e in cli.load_entries(chosen) if annotation_path(e.path).is_file()]
-    found = collect(entries, **cli.worker_options(args))
+    found = collect(entries, **cli.worker_options(args), scored=scored)
     for record in found:
         if "error" in record:
             print(f"skipped {record['path']}: {record['error']}", file=sys.stderr)
@@ -43,7 +44,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     train = [record for dataset in DATASETS for record in records(args, dataset, "train")]
-    val = {dataset: records(args, dataset, "val") for dataset in DATASETS}
+    val = {dataset: records(args, dataset, "val", scored=True) for dataset in DATASETS}
     provenance = train_and_save(train, val, args.out, args.epochs, args.seed)
     print(tabulate([[name, v["files"], f"{v['dbn']:.3f}", f"{v['bar model']:.3f}",
                      f"{v['bar model, annotated length']:.3f}"]

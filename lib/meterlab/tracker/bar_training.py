@@ -31,18 +31,20 @@ MIN_BEATS = 4
 
 
 def file_record(job):
-    """``{"path", "times", "cues", "targets", "downbeats", "dbn"}`` of one annotated file
-    (tracked beats, their cues and targets, annotated downbeats, the DBN's downbeats), or
-    ``{"path", "error"}`` when its analyses cannot be had."""
-    path, cache_root = job
+    """``{"path", "times", "cues", "targets", "downbeats"}`` of one annotated file
+    (tracked beats, their cues and targets, annotated downbeats) and, for a file to be
+    scored, ``"dbn"`` (the DBN's downbeats, :func:`evaluate`'s baseline); ``{"path",
+    "error"}`` when its analyses cannot be had."""
+    path, cache_root, scored = job
     try:
         analysis = FileAnalysis(path, Cache(cache_root))
         times = np.asarray(analysis["beats"]["times"])
         if len(times) < MIN_BEATS:
             return {"path": str(path), "error": f"only {len(times)} tracked beats"}
-        cues = bar_model.beat_cues(analysis, times)
-        tracker = analysis["tracker_activations"]
-        dbn = decode.downbeat_times(tracker["activations"], int(tracker["fps"]))
+        record = {"path": str(path), "times": times, "cues": bar_model.beat_cues(analysis, times)}
+        if scored:
+            tracker = analysis["tracker_activations"]
+            record["dbn"] = decode.downbeat_times(tracker["activations"], int(tracker["fps"]))
     except (AudioError, Unavailable) as error:
         return {"path": str(path), "error": str(error)}
     annotated, positions = read_beats(annotation_path(path))
@@ -50,17 +52,17 @@ def file_record(job):
     near = np.zeros(len(times), bool)
     if len(downbeats):
         near = np.abs(times[:, None] - downbeats[None, :]).min(axis=1) < WINDOW_S
-    return {"path": str(path), "times": times, "cues": cues, "targets": near.astype(np.float32),
-            "downbeats": downbeats, "dbn": dbn}
+    return {**record, "targets": near.astype(np.float32), "downbeats": downbeats}
 
 
 def _lost(job, cause):
     return {"path": str(job[0]), "error": cause}
 
 
-def collect(entries, workers=1, cache_root=config.CACHE_DIR, scheduler=None):
-    """:func:`file_record` of every entry (with a ``.beats`` annotation), in order."""
-    jobs = [(entry.path, cache_root) for entry in entries]
+def collect(entries, workers=1, cache_root=config.CACHE_DIR, scheduler=None, scored=False):
+    """:func:`file_record` of every entry (with a ``.beats`` annotation), in order; with
+    the DBN's downbeats when ``scored`` (the training files need none)."""
+    jobs = [(entry.path, cache_root, scored) for entry in entries]
     return list(map_files(file_record, jobs, workers, True, "bar cues", _lost, scheduler))
 
 
