@@ -134,7 +134,7 @@ $(call escaped,$(TRACKER_DATA)): $(INSTALLED) scripts/setup/make_tracker_data.py
 tracker: $(call escaped,$(TRACKER_DATA)) ## train the beat/downbeat tracker on the tracker data -> lib/meterlab/models/tracker/ (seeded)
 	$(PYTHON) scripts/training/train_tracker.py --data "$(DATA)/tracker" --out $(TRACKER_MODEL)
 
-bar-model: $(call escaped,$(WARM_STAMP)) ## train the bar model (downbeats among the tracked beats) on the train splits -> lib/meterlab/models/bar_model/ (seeded)
+bar-model: $(call escaped,$(WARM_STAMP)) ## train the bar model (downbeats among the tracked beats; a signal) on the tuning splits, cross-fitted -> lib/meterlab/models/bar_model/ (seeded)
 	$(PYTHON) scripts/training/train_bar_model.py $(PARALLEL_ARGS)
 
 corpus-preview: $(call escaped,$(CORPUS_MANIFEST)) ## plot one clip per class with its beats: data/corpus/preview.png

@@ -42,6 +42,21 @@ def shipped_models(monkeypatch):
     producer_version.cache_clear()
 
 
+@pytest.fixture
+def committed_bar_model(monkeypatch):
+    """The committed bar model and the committed tracker whose analyses it was trained on
+    (its cues' versions include the tracker's checkpoint, which a test run may have hidden
+    when it first imported the tracker)."""
+    from meterlab.learn import bar_model
+    from meterlab.learn.tracker import checkpoint
+
+    monkeypatch.setattr(checkpoint, "CHECKPOINT", SHIPPED_MODELS / "tracker" / "tracker.pt")
+    monkeypatch.setattr(bar_model, "CHECKPOINT", SHIPPED_MODELS / "bar_model" / "bar_model.pt")
+    producer_version.cache_clear()
+    yield bar_model.CHECKPOINT
+    producer_version.cache_clear()
+
+
 def load_script(relative_path):
     """A script under ``scripts/`` as a module, so a test can call its ``main``."""
     path = REPO / relative_path

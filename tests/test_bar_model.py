@@ -1,16 +1,28 @@
-"""Tests of the bar model: its cues, its choice of bar, its training and its checkpoint."""
+"""Tests of the bar model: its cues, its choice of bar, its cross-fitted training, its
+checkpoint and its meter signal."""
 import json
 
 import numpy as np
 import pytest
 
-from meterlab.tracker import bar_model
+from meterlab import config
+from meterlab.engine import versions
+from meterlab.engine.file_analysis import Unavailable
+from meterlab.engine.versions import producer_version
+from meterlab.learn import bar_model
+from meterlab.signals import bar_model as bar_signal
 from meterlab.tracker import bar_training
 
 FPS = 100.0
 
 
-def analysis_with_bars(beats_per_bar, n_beats=24, period=0.5, downbeat_level=0.6):
+class Analysed(dict):
+    """Cached analyses of one clip, with the audio key the cross-fitted models look up."""
+
+    key = "a clip no model trained on"
+
+
+def analysis_with_bars(beats_per_bar, n_beats=24, period=0.5, downbeat_level=0.6, key=None):
     """Cached analyses of a clip whose bass and harmony change, and whose downbeat
     activation fires, every ``beats_per_bar`` beats from the first."""
     frames = int((n_beats + 1) * period * FPS)
@@ -25,18 +37,23 @@ def analysis_with_bars(beats_per_bar, n_beats=24, period=0.5, downbeat_level=0.6
         chroma[bar % 12, frame:frame + int(period * FPS)] = 1.0
     onset = np.ones(frames, np.float32)
     shared = {"activations": activations, "fps": FPS}
-    return {"beats": {"times": times, "period": period}, "tracker_activations": shared,
-            "madmom_activations": shared, "onset": {"envelope": onset, "rms": onset, "fps": FPS},
-            "chroma": {"chroma": chroma, "fps": FPS}, "bass": {"bass": chroma, "fps": FPS}}
+    analysis = Analysed(beats={"times": times, "period": period}, tracker_activations=shared,
+                        madmom_activations=shared, onset={"envelope": onset, "rms": onset, "fps": FPS},
+                        chroma={"chroma": chroma, "fps": FPS}, bass={"bass": chroma, "fps": FPS})
+    if key is not None:
+        analysis.key = key
+    return analysis
 
 
 def test_the_cues_mark_where_harmony_and_bass_change():
     analysis = analysis_with_bars(3)
-    cues = bar_model.beat_cues(analysis, analysis["beats"]["times"])
-    assert cues.shape == (24, len(bar_model.CUES)) and cues.dtype == np.float32
+    cues = bar_signal.beat_cues(analysis, analysis["beats"]["times"])
+    assert cues.shape == (24, len(bar_signal.CUES)) and cues.dtype == np.float32
     for name in ("harmony change", "bass change", "tracker downbeat"):
-        cue = cues[:, bar_model.CUES.index(name)]
+        cue = cues[:, bar_signal.CUES.index(name)]
         assert np.all(cue[3::3] > 0.5) and np.all(np.delete(cue, np.arange(0, 24, 3)) < 0.1), name
+    over_two = cues[:, bar_signal.CUES.index("harmony change over two beats")]
+    assert over_two[:2].tolist() == [0, 0] and np.all(over_two[3::3] > 0.5)
 
 
 def test_the_bar_is_the_most_likely_length_and_phase_not_the_most_downbeats():
@@ -53,46 +70,109 @@ def test_the_bar_is_the_most_likely_length_and_phase_not_the_most_downbeats():
     assert bar_model.choose_bar(probs) == (2, 0)
 
 
-@pytest.mark.slow
-def test_training_learns_downbeats_it_can_hear_and_the_checkpoint_round_trips(tmp_path):
+def synthetic_records(copies=6, n_beats=28):
+    """Annotated records of clips in 3, 4, 5 and 7, one song each."""
     records = []
-    for meter in (3, 4, 5, 7) * 6:
-        analysis = analysis_with_bars(meter, n_beats=28, downbeat_level=0.3)
+    for index, meter in enumerate((3, 4, 5, 7) * copies):
+        analysis = analysis_with_bars(meter, n_beats=n_beats, downbeat_level=0.3)
         times = analysis["beats"]["times"]
-        records.append({"times": times, "cues": bar_model.beat_cues(analysis, times),
+        records.append({"song": f"song{index}", "key": f"key{index}", "times": times,
+                        "cues": bar_signal.beat_cues(analysis, times),
                         "targets": (np.arange(len(times)) % meter == 0).astype(np.float32),
                         "downbeats": times[::meter], "dbn": times[::2]})
-    model, history = bar_training.train(records, epochs=150, seed=0, log=lambda _: None)
-    assert history[-1]["loss"] < history[0]["loss"] / 2
-    scores = bar_training.evaluate(model, records)
+    return records
+
+
+@pytest.mark.slow
+def test_training_learns_downbeats_it_can_hear():
+    records = synthetic_records()
+    model, losses = bar_training.train(records, epochs=150, seed=0)
+    assert losses[-1] < losses[0] / 2
+    scores = bar_training.evaluate([model] * len(records), records)
     assert scores["bar model"] > 0.95 and scores["bar model"] > scores["dbn"]
-
-    path = tmp_path / "bar_model.pt"
-    bar_model.save(model, path, {"seed": 0})
-    again = bar_model.load(path)
-    np.testing.assert_allclose(bar_model.probabilities(again, records[0]["cues"]),
-                               bar_model.probabilities(model, records[0]["cues"]), rtol=1e-6)
-    assert json.loads(path.with_suffix(".json").read_text()) == {"seed": 0}
+    assert scores["bar length right"] == 1.0
 
 
-def test_a_checkpoint_trained_on_other_cues_is_refused(tmp_path, monkeypatch):
-    path = tmp_path / "bar_model.pt"
-    bar_model.save(bar_model.BarGRU(), path, {})
-    monkeypatch.setattr(bar_model, "CUES", bar_model.CUES[:-1])
+@pytest.fixture(scope="module")
+def cross_fitted(tmp_path_factory):
+    """A cross-fitted checkpoint of :func:`synthetic_records` (a few epochs) and its path."""
+    path = tmp_path_factory.mktemp("bar") / "bar_model.pt"
+    records = synthetic_records(copies=3)
+    provenance = bar_training.train_and_save({"a": records[:6], "b": records[6:]}, path, epochs=3)
+    return path, provenance, records
+
+
+def test_training_files_are_read_by_the_fold_model_that_never_saw_them(cross_fitted, monkeypatch):
+    path, provenance, records = cross_fitted
+    monkeypatch.setattr(bar_model, "CHECKPOINT", path)
+    checkpoint = bar_signal.current_checkpoint()
+    assert len(checkpoint["folds"]) == bar_training.FOLDS and len(checkpoint["fold_of"]) == len(records)
+    assert set(provenance["validation"]) == {"a", "b"} and provenance["validation"]["a"]["files"] == 6
+    record = records[0]
+    fold = checkpoint["fold_of"][record["key"]]
+    analysis = analysis_with_bars(3, n_beats=28, downbeat_level=0.3, key=record["key"])
+    _, probs = bar_signal.downbeat_probabilities(analysis)
+    np.testing.assert_allclose(probs, bar_model.probabilities(checkpoint["folds"][fold], record["cues"]))
+    assert not np.allclose(probs, bar_model.probabilities(checkpoint["full"], record["cues"]))
+    analysis.key = "never trained on"
+    np.testing.assert_allclose(bar_signal.downbeat_probabilities(analysis)[1],
+                               bar_model.probabilities(checkpoint["full"], record["cues"]))
+
+
+def test_the_checkpoint_round_trips_with_its_provenance(cross_fitted):
+    path, provenance, _ = cross_fitted
+    assert json.loads(path.with_suffix(".json").read_text()) == provenance
+    again = bar_model.load(path, bar_signal.CUES)
+    assert isinstance(again["full"], bar_model.BarGRU) and not again["full"].training
+
+
+def test_a_checkpoint_trained_on_other_cues_is_refused(cross_fitted):
     with pytest.raises(ValueError, match="trained on cues"):
-        bar_model.load(path)
+        bar_model.load(cross_fitted[0], bar_signal.CUES[:-1])
 
 
-def test_the_committed_bar_model_loads_with_its_provenance():
-    path = bar_model.CHECKPOINT
+def test_a_checkpoint_trained_on_another_tracker_makes_the_signal_unavailable(cross_fitted, monkeypatch):
+    from meterlab.learn.tracker import checkpoint
+
+    monkeypatch.setattr(bar_model, "CHECKPOINT", cross_fitted[0])
+    monkeypatch.setattr(checkpoint, "CHECKPOINT", cross_fitted[0].with_name("another tracker.pt"))
+    producer_version.cache_clear()
+    with pytest.raises(Unavailable, match="tracker_activations: run `make bar-model`"):
+        bar_signal.scores(analysis_with_bars(4))
+    producer_version.cache_clear()
+
+
+def test_another_library_version_leaves_the_checkpoint_in_use(cross_fitted, monkeypatch):
+    """What makes a checkpoint stale is the analyses' code and models, not a newer torch."""
+    monkeypatch.setattr(bar_model, "CHECKPOINT", cross_fitted[0])
+    installed = versions.library_version
+    monkeypatch.setattr(versions, "library_version",
+                        lambda name: "0.0" if name == "torch" else installed(name))
+    producer_version.cache_clear()
+    assert bar_signal.scores(analysis_with_bars(4)).shape == (len(config.CANDIDATE_METERS),)
+    producer_version.cache_clear()
+
+
+def test_the_committed_bar_model_loads_with_its_provenance_and_reads_todays_analyses(committed_bar_model):
+    path = committed_bar_model
     assert path.is_file() and path.stat().st_size <= 5 * 2**20
     provenance = json.loads(path.with_suffix(".json").read_text())
-    assert {"seed", "commit", "epochs", "validation"} <= set(provenance)
-    assert provenance["cues"] == list(bar_model.CUES)
-    assert isinstance(bar_model.load(path), bar_model.BarGRU)
+    assert {"seed", "commit", "epochs", "folds", "validation"} <= set(provenance)
+    assert provenance["cues"] == list(bar_signal.CUES)
+    checkpoint = bar_signal.current_checkpoint()  # raises if trained on other analyses
+    assert len(checkpoint["folds"]) == provenance["folds"]
 
 
-def test_the_beat_diagnostics_score_the_bar_models_downbeats(tmp_path, monkeypatch):
+@pytest.mark.parametrize("meter", config.DEFAULT_CLASSES)
+def test_the_signal_scores_the_bar_length_the_cues_show(meter, committed_bar_model):
+    """Of the classes the committed model trained on, the one the clip's cues mark."""
+    scores = bar_signal.scores(analysis_with_bars(meter, n_beats=4 * meter))
+    assert scores.shape == (len(config.CANDIDATE_METERS),) and scores.max() <= 1.0
+    classes = [scores[config.CANDIDATE_METERS.index(each)] for each in config.DEFAULT_CLASSES]
+    assert config.DEFAULT_CLASSES[int(np.argmax(classes))] == meter
+
+
+def test_the_beat_diagnostics_score_the_bar_models_downbeats(tmp_path, monkeypatch, committed_bar_model):
     from meterlab.data.layout import annotation_path, write_beats
     from meterlab.tracker import compare
 

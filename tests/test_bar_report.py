@@ -33,7 +33,7 @@ def test_silence_gives_no_tempo_and_no_grouping():
     assert answer == {"tempo": None, "beats": [], "downbeats": [], "grouping": None}
 
 
-def test_the_reported_beats_are_the_tracked_beats_numbered_by_the_bar_model():
+def test_the_reported_beats_are_the_tracked_beats_numbered_by_the_bar_model(committed_bar_model):
     """Predictions number the shared beats from the bar model's downbeats (chosen on
     validation downbeats), not a DBN's decoding of the activations."""
     analysis = analysis_with_bars(3)
@@ -44,7 +44,7 @@ def test_the_reported_beats_are_the_tracked_beats_numbered_by_the_bar_model():
     assert answer["downbeats"] == pytest.approx(times[0::3].tolist(), abs=1e-3)
 
 
-def test_the_beat_report_reads_the_bar_models_downbeats(tmp_path, monkeypatch):
+def test_the_beat_report_reads_the_bar_models_downbeats(tmp_path, monkeypatch, committed_bar_model):
     analysis = analysis_with_bars(4)
     times = analysis["beats"]["times"]
     monkeypatch.setattr(bar_report, "FileAnalysis", lambda path, cache: analysis)

@@ -4,7 +4,7 @@ Runs after the arbiter has chosen the meter, per file, on cached analyses (the t
 beats and the bar model's cues, or a network's activations, and the curve the grouping
 is read from), so it costs a decoding (or the bar model's small pass over the beats), not
 an audio pass. The maths is in :mod:`meterlab.dsp.bar_decoding` and
-:mod:`meterlab.tracker.bar_model`.
+:mod:`meterlab.signals.bar_model`.
 """
 import numpy as np
 
@@ -15,7 +15,7 @@ from .engine.audio import AudioError
 from .engine.cache import Cache
 from .engine.file_analysis import FileAnalysis, Unavailable
 from .engine.run import map_files
-from .tracker import bar_model
+from .signals import bar_model
 
 
 #: The bar model's source: the shared (tracked) beats, numbered from the downbeats the
@@ -44,7 +44,7 @@ def activations(analysis, source=SOURCE):
 def decode(analysis, meter, source=SOURCE):
     """``[time_s, position]`` rows of one file's beats in bars of ``meter`` beats."""
     if source == BAR_MODEL:
-        return bar_model.numbered_beats(bar_model.shipped(), analysis, (int(meter),))
+        return bar_model.numbered_beats(analysis, (int(meter),))
     return decode_bars(*activations(analysis, source), meter)
 
 

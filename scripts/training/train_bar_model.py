@@ -1,11 +1,15 @@
-"""Train the bar model (which tracked beats are downbeats) on the annotated train splits.
+"""Train the bar model (which tracked beats are downbeats, and so which bar length) on the
+annotated tuning splits, cross-fitted.
 
     python scripts/training/train_bar_model.py -w 2          # what `make bar-model` runs
 
-Reads the cached analyses of the corpus's and the real scores' ``train`` files (run `make
-warm` first), trains seeded, and prints, on their ``val`` files, the mean downbeat
+Reads the cached analyses of the corpus's and the real scores' ``tuning`` files (run `make
+warm` first) and trains, seeded, a full model and one model per song fold without it (the
+bar model is a meter signal, and the arbiter trains on the same files). Prints, per
+dataset, over files read by the fold model that never saw them: the mean downbeat
 F-measure of the DBN's downbeats and of the bar model's (its bar length chosen, and
-given). The test splits are never read. Writes the checkpoint and its provenance JSON.
+given), and how often the annotated bar length is the most likely. The test splits are
+never read. Writes the checkpoint and its provenance JSON.
 """
 import copy
 import sys
@@ -14,19 +18,18 @@ from tabulate import tabulate
 
 from meterlab import cli
 from meterlab.data.layout import annotation_path
-from meterlab.tracker.bar_model import CHECKPOINT
+from meterlab.learn.bar_model import CHECKPOINT
 from meterlab.tracker.bar_training import EPOCHS, collect, train_and_save
 
 DATASETS = ("corpus", "scores")
 
 
-def records(args, dataset, split, scored=False):
-    """The usable annotated files of one dataset's split (the unusable ones printed);
-    ``scored`` ones carry the DBN's downbeats too."""
+def records(args, dataset):
+    """The usable annotated tuning files of one dataset (the unusable ones printed)."""
     chosen = copy.copy(args)
-    chosen.dataset, chosen.split = dataset, split
+    chosen.dataset, chosen.split = dataset, "tuning"
     entries = [e for e in cli.load_entries(chosen) if annotation_path(e.path).is_file()]
-    found = collect(entries, **cli.worker_options(args), scored=scored)
+    found = collect(entries, **cli.worker_options(args))
     for record in found:
         if "error" in record:
             print(f"skipped {record['path']}: {record['error']}", file=sys.stderr)
@@ -43,14 +46,15 @@ def main(argv=None):
     parser.add_argument("--out", default=CHECKPOINT)
     args = parser.parse_args(argv)
 
-    train = [record for dataset in DATASETS for record in records(args, dataset, "train")]
-    val = {dataset: records(args, dataset, "val", scored=True) for dataset in DATASETS}
-    provenance = train_and_save(train, val, args.out, args.epochs, args.seed)
+    found = {dataset: records(args, dataset) for dataset in DATASETS}
+    provenance = train_and_save(found, args.out, args.epochs, args.seed, **cli.worker_options(args))
     print(tabulate([[name, v["files"], f"{v['dbn']:.3f}", f"{v['bar model']:.3f}",
-                     f"{v['bar model, annotated length']:.3f}"]
+                     f"{v['bar model, annotated length']:.3f}", f"{v['bar length right']:.1%}"]
                     for name, v in provenance["validation"].items()],
-                   headers=["val split", "files", "DBN downbeat F", "bar model", "bar model, annotated length"]))
-    print(f"{len(train)} training files, {provenance['training_minutes']} min; checkpoint {args.out}")
+                   headers=["tuning files, out of fold", "files", "DBN downbeat F", "bar model",
+                            "bar model, annotated length", "bar length right (of 3, 4, 5, 7)"]))
+    print(f"{provenance['training_files']} training files, 1 full + {provenance['folds']} fold "
+          f"models in {provenance['training_minutes']} min; checkpoint {args.out}")
     return 0
 
 

@@ -38,6 +38,7 @@ SIGNALS = (
     "beat_this",
     "tracker",
     "onset_mlp",
+    "bar_model",
 )
 
 

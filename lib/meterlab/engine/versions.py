@@ -146,9 +146,10 @@ def producer_version(module, assumed=()):
     return digest.hexdigest()[:16]
 
 
-def analysis_version(name):
-    """Version of the shared analysis ``name``."""
-    return producer_version(registry.analysis_module(name))
+def analysis_version(name, assumed=()):
+    """Version of the shared analysis ``name`` (under ``assumed`` library versions, see
+    :func:`producer_version`)."""
+    return producer_version(registry.analysis_module(name), tuple(sorted(dict(assumed).items())))
 
 
 def signal_version(name, assumed=()):
@@ -169,6 +170,12 @@ def libraries(module):
 def signal_libraries(signals):
     """``{library: installed version}`` of every distribution behind ``signals``' versions."""
     names = set().union(*(libraries(registry.signal_module(name)) for name in signals))
+    return {name: library_version(name) for name in sorted(names)}
+
+
+def analysis_libraries(analyses):
+    """``{library: installed version}`` of every distribution behind ``analyses``' versions."""
+    names = set().union(*(libraries(registry.analysis_module(name)) for name in analyses))
     return {name: library_version(name) for name in sorted(names)}
 
 

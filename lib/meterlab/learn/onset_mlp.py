@@ -1,13 +1,10 @@
 """The onset MLP: meter probabilities from :mod:`meterlab.analyses.onset_features`.
 
-Its scores feed the arbiter, which is trained on the same tuning files. A model that has
-seen a file scores it over-confidently, and the arbiter would learn to trust that
-score more than it deserves on new music (a stacking leak). So a checkpoint holds a
-*full* model trained on every tuning file for new files, plus K *fold* models, fold
-``f`` trained without the songs of fold ``f``; :func:`predict` scores a training file
-with the fold model that never saw its song (an out-of-fold score) and anything else
-with the full model. Folds and early-stopping validation subsets are hashes of song
-ids, so every segment of a song stays on one side.
+Its scores feed the arbiter, which trains on the same tuning files, so the checkpoint is
+cross-fitted (:mod:`meterlab.learn.cross_fitting`): :func:`predict` scores a training file
+with the fold model that never saw its song and anything else with the full model. Folds
+and early-stopping validation subsets are hashes of song ids, so every segment of a song
+stays on one side.
 
 Checkpoints hold only tensors, numbers, strings, lists and dicts, so they load with
 ``torch.load(weights_only=True)``.
@@ -16,7 +13,8 @@ Checkpoints hold only tensors, numbers, strings, lists and dicts, so they load w
 import numpy as np
 import torch
 
-from ..data.datasets import song_folds, validation_mask
+from ..data.datasets import validation_mask
+from .cross_fitting import file_folds, model_for
 from .mlp import (CheckpointError, MLPClassifier, TrainSettings, class_weights,
                   fit_standardiser, load_checkpoint, save_checkpoint, train_classifier)
 
@@ -42,7 +40,7 @@ def train(features, meters, song_ids, audio_keys, classes, seed, n_folds=5,
     """
     x = np.asarray(features, dtype=np.float32)
     y = _class_indices(meters, classes)
-    folds = _row_folds(song_ids, audio_keys, n_folds)
+    folds = file_folds(song_ids, audio_keys, n_folds, FOLD_SALT)
     everything = np.ones(len(x), dtype=bool)
     full = _fit(x, y, everything, song_ids, len(classes), seed, settings)
     fold_models = []
@@ -69,23 +67,6 @@ def _class_indices(meters, classes):
     if unknown:
         raise ValueError(f"meters {unknown} are not among the classes {classes}")
     return np.array([classes.index(int(meter)) for meter in meters], dtype=np.int64)
-
-
-def _row_folds(song_ids, audio_keys, n_folds):
-    """Fold of each file: its song's fold, or the fold of an earlier copy of its audio.
-
-    The same audio under two song ids (a duplicate in a dataset) must sit in one fold,
-    or a fold model would have trained on the very audio it scores out of fold.
-    """
-    fold_of_song = song_folds(song_ids, n_folds, FOLD_SALT)
-    fold_of_key = {}
-    for song_id, key in zip(song_ids, audio_keys):
-        fold_of_key.setdefault(key, fold_of_song[song_id])
-    folds = np.array([fold_of_key[key] for key in audio_keys], dtype=np.int64)
-    empty = sorted(set(range(n_folds)) - set(folds.tolist()))
-    if empty:
-        raise ValueError(f"no songs fall in fold(s) {empty} of {n_folds}: use fewer folds")
-    return folds
 
 
 def _fit(x, y, rows, song_ids, n_classes, seed, settings):
@@ -127,14 +108,6 @@ def probabilities(entry, x):
     mean, scale = entry["mean"].numpy(), entry["scale"].numpy()
     model = MLPClassifier.from_state(entry["model"])
     return model.probabilities((np.atleast_2d(np.asarray(x, dtype=np.float32)) - mean) / scale)
-
-
-def model_for(checkpoint, audio_key):
-    """``(name, entry)`` of the model that scores ``audio_key`` (see the module docstring)."""
-    fold = checkpoint["fold_of"].get(str(audio_key))
-    if fold is None:
-        return "full", checkpoint["full"]
-    return f"fold {fold}", checkpoint["folds"][fold]
 
 
 def predict(checkpoint, features, audio_key):

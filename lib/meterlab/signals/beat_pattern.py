@@ -40,12 +40,13 @@ def beat_means(frames, beat_frames):
     return (totals[:, edges[1:]] - totals[:, edges[:-1]]) / np.maximum(np.diff(edges), 1)
 
 
-def change(vectors):
-    """Cosine distance between each column and the previous one; 0 at the first."""
+def change(vectors, lag=1):
+    """Cosine distance between each column and the one ``lag`` before it; 0 for the first
+    ``lag``."""
     norms = np.linalg.norm(vectors, axis=0)
     unit = vectors / np.where(norms > 0, norms, 1.0)
-    similarity = (unit[:, 1:] * unit[:, :-1]).sum(axis=0)
-    return np.concatenate([[0.0], 1.0 - similarity])
+    similarity = (unit[:, lag:] * unit[:, :-lag]).sum(axis=0)
+    return np.concatenate([np.zeros(lag), 1.0 - similarity])
 
 
 def beat_sequences(analysis, times, period):

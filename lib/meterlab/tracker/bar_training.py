@@ -1,9 +1,12 @@
-"""Training the bar model (:mod:`meterlab.tracker.bar_model`) on annotated files' cached
-analyses, and scoring its downbeats beside the DBN's.
+"""Training the bar model (:mod:`meterlab.learn.bar_model`) on annotated files' cached
+analyses, cross-fitted, and scoring its downbeats beside the DBN's.
 
 Each file gives its tracked beats' cues and, as targets, which of those beats lie within
 mir_eval's window of an annotated downbeat: the model learns on the beats it will be
-given, tracking errors included.
+given, tracking errors included. Its scores are a meter signal, and the arbiter trains on
+the same tuning files, so a full model is trained on every file and one fold model per
+song fold without it (:mod:`meterlab.learn.cross_fitting`); the fold models' readings of
+the files they never saw are the validation figures.
 """
 import time
 
@@ -17,7 +20,10 @@ from ..engine.cache import Cache
 from ..engine.file_analysis import FileAnalysis, Unavailable
 from ..engine.run import map_files
 from ..evaluate import beat_metrics
-from . import bar_model
+from ..evaluate.shipping import git_commit
+from ..learn import bar_model
+from ..learn.cross_fitting import file_folds
+from ..signals import bar_model as bar_signal
 from . import decode
 
 #: A tracked beat within this many seconds of an annotated downbeat is one (mir_eval's window).
@@ -26,25 +32,25 @@ EPOCHS = 150
 BATCH = 32
 #: Chosen on the val splits (3e-3 ended less steadily: real scores 0.667, corpus 0.874).
 LEARNING_RATE = 1e-3
-#: Files with fewer tracked beats than this hold no bar to learn from.
-MIN_BEATS = 4
+FOLDS = 5
+FOLD_SALT = "bar-model-fold"
 
 
 def file_record(job):
-    """``{"path", "times", "cues", "targets", "downbeats"}`` of one annotated file
-    (tracked beats, their cues and targets, annotated downbeats) and, for a file to be
-    scored, ``"dbn"`` (the DBN's downbeats, :func:`evaluate`'s baseline); ``{"path",
+    """``{"path", "song", "key", "times", "cues", "targets", "downbeats", "dbn"}`` of one
+    annotated file (its song id and audio key, tracked beats, their cues and targets,
+    annotated downbeats, and the DBN's downbeats as :func:`evaluate`'s baseline); ``{"path",
     "error"}`` when its analyses cannot be had."""
-    path, cache_root, scored = job
+    path, song, cache_root = job
     try:
         analysis = FileAnalysis(path, Cache(cache_root))
         times = np.asarray(analysis["beats"]["times"])
-        if len(times) < MIN_BEATS:
+        if len(times) < bar_signal.MIN_BEATS:
             return {"path": str(path), "error": f"only {len(times)} tracked beats"}
-        record = {"path": str(path), "times": times, "cues": bar_model.beat_cues(analysis, times)}
-        if scored:
-            tracker = analysis["tracker_activations"]
-            record["dbn"] = decode.downbeat_times(tracker["activations"], int(tracker["fps"]))
+        tracker = analysis["tracker_activations"]
+        record = {"path": str(path), "song": song, "key": analysis.key, "times": times,
+                  "cues": bar_signal.beat_cues(analysis, times),
+                  "dbn": decode.downbeat_times(tracker["activations"], int(tracker["fps"]))}
     except (AudioError, Unavailable) as error:
         return {"path": str(path), "error": str(error)}
     annotated, positions = read_beats(annotation_path(path))
@@ -59,17 +65,16 @@ def _lost(job, cause):
     return {"path": str(job[0]), "error": cause}
 
 
-def collect(entries, workers=1, cache_root=config.CACHE_DIR, scheduler=None, scored=False):
-    """:func:`file_record` of every entry (with a ``.beats`` annotation), in order; with
-    the DBN's downbeats when ``scored`` (the training files need none)."""
-    jobs = [(entry.path, cache_root, scored) for entry in entries]
+def collect(entries, workers=1, cache_root=config.CACHE_DIR, scheduler=None):
+    """:func:`file_record` of every entry (with a ``.beats`` annotation), in order."""
+    jobs = [(entry.path, entry.song_id, cache_root) for entry in entries]
     return list(map_files(file_record, jobs, workers, True, "bar cues", _lost, scheduler))
 
 
 def _batch(records):
     """Padded ``(cues, targets, mask)`` tensors of ``records``."""
     longest = max(len(r["targets"]) for r in records)
-    cues = np.zeros((len(records), longest, len(bar_model.CUES)), np.float32)
+    cues = np.zeros((len(records), longest, len(bar_signal.CUES)), np.float32)
     targets = np.zeros((len(records), longest), np.float32)
     mask = np.zeros((len(records), longest), np.float32)
     for row, record in enumerate(records):
@@ -78,15 +83,17 @@ def _batch(records):
     return torch.from_numpy(cues), torch.from_numpy(targets), torch.from_numpy(mask)
 
 
-def train(records, epochs=EPOCHS, seed=0, log=print):
-    """A :class:`meterlab.tracker.bar_model.BarGRU` fitted to ``records`` (seeded; masked
-    binary cross-entropy over the beats) and its per-epoch history."""
+def train(records, epochs=EPOCHS, seed=0):
+    """A :class:`meterlab.learn.bar_model.BarGRU` fitted to ``records`` (seeded, one
+    thread, so the weights are bit-identical for a seed; masked binary cross-entropy over
+    the beats) and its mean loss per epoch."""
+    torch.set_num_threads(1)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = bar_model.BarGRU()
+    model = bar_model.BarGRU(len(bar_signal.CUES))
     optimiser = torch.optim.Adam(model.parameters(), LEARNING_RATE)
-    history, start = [], time.perf_counter()
-    for epoch in range(epochs):
+    losses = []
+    for _ in range(epochs):
         order, total = rng.permutation(len(records)), 0.0
         for first in range(0, len(order), BATCH):
             cues, targets, mask = _batch([records[i] for i in order[first:first + BATCH]])
@@ -96,28 +103,53 @@ def train(records, epochs=EPOCHS, seed=0, log=print):
             loss.backward()
             optimiser.step()
             total += loss.item() * len(cues)
-        history.append({"epoch": epoch + 1, "loss": round(total / len(records), 5),
-                        "minutes": round((time.perf_counter() - start) / 60, 2)})
-        if (epoch + 1) % 25 == 0:
-            log(history[-1])
-    return model.eval(), history
+        losses.append(total / len(records))
+    return model.eval(), losses
 
 
-def evaluate(model, records):
-    """Mean downbeat F-measure of the bar model's and the DBN's downbeats over ``records``,
-    and the bar model's with the annotated bar length given."""
-    scores = {"dbn": [], "bar model": [], "bar model, annotated length": []}
-    for record in records:
+def _train_job(job):
+    records, epochs, seed = job
+    return train(records, epochs, seed)
+
+
+def _lost_model(job, cause):
+    raise RuntimeError(f"training a bar model (seed {job[2]}) was lost: {cause}")
+
+
+def cross_fit(records, epochs=EPOCHS, seed=0, folds=FOLDS, workers=1, scheduler=None):
+    """``(full model, fold models, fold of each record, each model's losses per epoch)``:
+    the full model (``seed``) on every record, fold ``f``'s (``seed + 1 + f``) on those
+    outside it."""
+    fold_of = file_folds([r["song"] for r in records], [r["key"] for r in records], folds, FOLD_SALT)
+    jobs = [(records, epochs, seed)] + [
+        ([r for r, f in zip(records, fold_of) if f != fold], epochs, seed + 1 + fold)
+        for fold in range(folds)]
+    trained = list(map_files(_train_job, jobs, workers, True, "bar models", _lost_model, scheduler))
+    return trained[0][0], [model for model, _ in trained[1:]], fold_of, [loss for _, loss in trained]
+
+
+def evaluate(models, records):
+    """Over ``records``, each read by ``models[i]``: the mean downbeat F-measure of the DBN's
+    downbeats and of the bar model's (its bar length chosen, and given), and the share of
+    files in 3, 4, 5 or 7 whose bar length is the most likely of those four (what the
+    meter signal reads)."""
+    scores = {"dbn": [], "bar model": [], "bar model, annotated length": [], "bar length right": []}
+    for model, record in zip(models, records):
         times, annotated = record["times"], record["downbeats"]
         probs = bar_model.probabilities(model, record["cues"])
         length, phase = bar_model.choose_bar(probs)
-        given = _annotated_length(record)
-        given_phase = bar_model.choose_bar(probs, (given,))[1] if given else 0
         scores["dbn"].append(beat_metrics.fmeasure(annotated, record["dbn"]))
         scores["bar model"].append(beat_metrics.fmeasure(annotated, times[phase::length]))
-        scores["bar model, annotated length"].append(
-            beat_metrics.fmeasure(annotated, times[given_phase::given]) if given else 0.0)
-    return {name: float(np.mean(values)) for name, values in scores.items()}
+        given = _annotated_length(record)
+        if given:
+            given_phase = bar_model.choose_bar(probs, (given,))[1]
+            scores["bar model, annotated length"].append(
+                beat_metrics.fmeasure(annotated, times[given_phase::given]))
+        if given in config.DEFAULT_CLASSES:
+            scores["bar length right"].append(
+                bar_model.choose_bar(probs, config.DEFAULT_CLASSES)[0] == given)
+    return {name: float(np.mean(values)) if values else float("nan")
+            for name, values in scores.items()}
 
 
 def _annotated_length(record):
@@ -128,19 +160,30 @@ def _annotated_length(record):
     return length if length in bar_model.BAR_LENGTHS else None
 
 
-def train_and_save(train_records, val_records, out=bar_model.CHECKPOINT, epochs=EPOCHS, seed=0):
-    """Train on ``train_records``, score on ``val_records`` (``{dataset: records}``), save
-    the checkpoint with its provenance; returns the provenance."""
-    from ..evaluate.shipping import git_commit
-
-    torch.set_num_threads(1)  # bit-identical weights for a seed
-    model, history = train(train_records, epochs, seed)
-    provenance = {"model": "BarGRU", "cues": list(bar_model.CUES), "hidden": bar_model.HIDDEN,
-                  "seed": seed, "epochs": epochs, "commit": git_commit(),
-                  "training_files": len(train_records), "training_minutes": history[-1]["minutes"],
-                  "final_loss": history[-1]["loss"],
+def train_and_save(records, out=bar_model.CHECKPOINT, epochs=EPOCHS, seed=0, workers=1,
+                   scheduler=None):
+    """Cross-fit on ``records`` (``{dataset: records}``), score each dataset's files with the
+    fold models that never saw them, save the checkpoint with its provenance; returns the
+    provenance."""
+    everything = [record for found in records.values() for record in found]
+    start = time.perf_counter()
+    full, folds, fold_of, losses = cross_fit(everything, epochs, seed, workers=workers,
+                                             scheduler=scheduler)
+    minutes = round((time.perf_counter() - start) / 60, 2)
+    out_of_fold = [folds[fold] for fold in fold_of]
+    validation, first = {}, 0
+    for name, found in records.items():
+        validation[name] = {"files": len(found),
+                            **evaluate(out_of_fold[first:first + len(found)], found)}
+        first += len(found)
+    state = bar_model.checkpoint(full, folds, {r["key"]: f for r, f in zip(everything, fold_of)},
+                                 bar_signal.CUES, bar_signal.cue_versions(),
+                                 bar_signal.cue_libraries())
+    provenance = {"model": "BarGRU", "cues": list(bar_signal.CUES), "hidden": bar_model.HIDDEN,
+                  "seed": seed, "epochs": epochs, "folds": FOLDS, "commit": git_commit(),
+                  "training_files": len(everything), "training_minutes": minutes,
+                  "final_loss": round(losses[0][-1], 5),
                   "command": "make bar-model (scripts/training/train_bar_model.py)",
-                  "validation": {name: {"files": len(records), **evaluate(model, records)}
-                                 for name, records in val_records.items()}}
-    bar_model.save(model, out, provenance)
+                  "validation": validation}
+    bar_model.save(state, out, provenance)
     return provenance

@@ -5,8 +5,8 @@ annotated metrical level.
 Both are decoded alike: beats by the same DBN beat tracking (``madmom_beats`` and the
 shared ``beats``), downbeats by :func:`.decode.downbeat_times` on each network's
 activations, so the figures compare the networks, not their decoders. A third row reads
-the downbeats the bar model (:mod:`meterlab.tracker.bar_model`) finds among the tracker's
-beats, where its checkpoint exists.
+the downbeats the bar model (:mod:`meterlab.signals.bar_model`) finds among the tracker's
+beats, where its checkpoint can read them.
 """
 from .. import config
 from ..engine.file_analysis import FileAnalysis, Unavailable
@@ -15,7 +15,8 @@ from ..engine.cache import Cache
 from ..data.layout import annotation_path, read_beats
 from ..engine.run import map_files
 
-from . import bar_model, decode
+from . import decode
+from ..signals import bar_model
 from ..evaluate import beat_metrics
 
 #: (name, beats analysis, activations analysis) of each tracker compared.
@@ -26,11 +27,9 @@ BAR_MODEL = "tracker + bar model"
 
 
 def _bar_model_scores(analysis, times, positions):
-    """The bar model's row of one file, or ``None`` without its checkpoint or analyses."""
-    if not bar_model.CHECKPOINT.is_file():
-        return None
+    """The bar model's row of one file, or ``None`` where the bar model cannot read it."""
     try:
-        downbeats = bar_model.downbeat_times(bar_model.shipped(), analysis)
+        downbeats = bar_model.downbeat_times(analysis)
         return beat_metrics.file_scores(times, times[positions == 1], analysis["beats"]["times"], downbeats)
     except Unavailable:
         return None
