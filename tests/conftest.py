@@ -17,7 +17,11 @@ import pytest
 import soundfile as sf
 
 from meterlab.engine.versions import producer_version
-from meterlab.learn import shipped
+# Imported before :func:`no_shipped_models` runs, so that the committed tracker and bar
+# model (analyses and signals every test reads as shipped) keep their paths in any order
+# of tests; only the arbiter and the onset MLP are hidden.
+from meterlab.learn import bar_model, shipped
+from meterlab.learn.tracker import checkpoint
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,11 +49,8 @@ def shipped_models(monkeypatch):
 @pytest.fixture
 def committed_bar_model(monkeypatch):
     """The committed bar model and the committed tracker whose analyses it was trained on
-    (its cues' versions include the tracker's checkpoint, which a test run may have hidden
-    when it first imported the tracker)."""
-    from meterlab.learn import bar_model
-    from meterlab.learn.tracker import checkpoint
-
+    (its cues' versions include the tracker's checkpoint), whatever an earlier test
+    repointed."""
     monkeypatch.setattr(checkpoint, "CHECKPOINT", SHIPPED_MODELS / "tracker" / "tracker.pt")
     monkeypatch.setattr(bar_model, "CHECKPOINT", SHIPPED_MODELS / "bar_model" / "bar_model.pt")
     producer_version.cache_clear()
