@@ -10,6 +10,7 @@ from meterlab.engine import versions
 from meterlab.engine.file_analysis import Unavailable
 from meterlab.engine.versions import producer_version
 from meterlab.learn import bar_model
+from meterlab.learn.mlp import CheckpointError
 from meterlab.signals import bar_model as bar_signal
 from meterlab.tracker import bar_training
 
@@ -127,8 +128,15 @@ def test_the_checkpoint_round_trips_with_its_provenance(cross_fitted):
 
 
 def test_a_checkpoint_trained_on_other_cues_is_refused(cross_fitted):
-    with pytest.raises(ValueError, match="trained on cues"):
+    with pytest.raises(CheckpointError, match="trained on cues"):
         bar_model.load(cross_fitted[0], bar_signal.CUES[:-1])
+
+
+def test_a_damaged_checkpoint_is_named_with_the_cause(tmp_path):
+    path = tmp_path / "bar_model.pt"
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="bar_model.pt: unreadable bar model"):
+        bar_model.load(path, bar_signal.CUES)
 
 
 def test_a_checkpoint_trained_on_another_tracker_makes_the_signal_unavailable(cross_fitted, monkeypatch):

@@ -10,12 +10,13 @@ lengths, the beat numbering picks the most likely.
 A checkpoint is cross-fitted (:mod:`meterlab.learn.cross_fitting`): its scores feed the
 arbiter, which trains on the bar model's own training files.
 """
-import json
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from ..engine.atomic import write_json
+from .mlp import CheckpointError, load_checkpoint, save_checkpoint
 from .shipped import MODELS_DIR
 
 FORMAT = 1
@@ -78,23 +79,22 @@ def checkpoint(full, folds, fold_of, cues, analyses, libraries):
 
 
 def save(state, path, provenance):
-    """The checkpoint (:func:`checkpoint`), and ``provenance`` as JSON beside it."""
+    """The checkpoint (:func:`checkpoint`), and ``provenance`` as JSON beside it, each
+    written atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    torch.save(state, temporary)
-    temporary.replace(path)
-    path.with_suffix(".json").write_text(json.dumps(provenance, indent=1) + "\n")
+    save_checkpoint(state, path)
+    write_json(path.with_suffix(".json"), provenance)
 
 
 def load(path, cues):
-    """The checkpoint at ``path`` with its models built (eval mode); ``ValueError`` naming
-    the file when it is not a bar-model checkpoint or was trained on other ``cues``."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    """The checkpoint at ``path`` with its models built (eval mode); :class:`CheckpointError`
+    naming the file when it is missing, unreadable, not a bar-model checkpoint or trained
+    on other ``cues``."""
+    state = load_checkpoint(path, "bar model", "make bar-model")
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a bar-model checkpoint of format {FORMAT}")
+        raise CheckpointError(f"{path}: not a bar-model checkpoint of format {FORMAT}")
     if state["cues"] != list(cues):
-        raise ValueError(f"{path}: trained on cues {state['cues']}, this code reads {list(cues)}")
+        raise CheckpointError(f"{path}: trained on cues {state['cues']}, this code reads {list(cues)}")
 
     def built(weights):
         model = BarGRU(len(cues), state["hidden"])
