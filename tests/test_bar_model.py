@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from meterlab import config
 from meterlab.engine import versions
@@ -71,6 +72,15 @@ def test_the_bar_is_the_most_likely_length_and_phase_not_the_most_downbeats():
     assert bar_model.choose_bar(probs) == (2, 0)
 
 
+def test_an_ensemble_reads_the_mean_of_its_models():
+    cues = bar_signal.beat_cues(analysis_with_bars(4), np.arange(24) * 0.5)
+    torch.manual_seed(0)
+    models = [bar_model.BarGRU(len(bar_signal.CUES)).eval() for _ in range(2)]
+    alone = [bar_model.probabilities([model], cues) for model in models]
+    assert not np.allclose(*alone)
+    np.testing.assert_allclose(bar_model.probabilities(models, cues), np.mean(alone, axis=0), rtol=1e-6)
+
+
 def synthetic_records(copies=6, n_beats=28):
     """Annotated records of clips in 3, 4, 5 and 7, one song each."""
     records = []
@@ -89,7 +99,7 @@ def test_training_learns_downbeats_it_can_hear():
     records = synthetic_records()
     model, losses = bar_training.train(records, epochs=150, seed=0)
     assert losses[-1] < losses[0] / 2
-    scores = bar_training.evaluate([model] * len(records), records)
+    scores = bar_training.evaluate([[model]] * len(records), records)
     assert scores["bar model"] > 0.95 and scores["bar model"] > scores["dbn"]
     assert scores["bar length right"] == 1.0
 
@@ -124,7 +134,8 @@ def test_the_checkpoint_round_trips_with_its_provenance(cross_fitted):
     path, provenance, _ = cross_fitted
     assert json.loads(path.with_suffix(".json").read_text()) == provenance
     again = bar_model.load(path, bar_signal.CUES)
-    assert isinstance(again["full"], bar_model.BarGRU) and not again["full"].training
+    assert len(again["full"]) == bar_training.SEEDS == len(again["folds"][0])
+    assert all(isinstance(model, bar_model.BarGRU) and not model.training for model in again["full"])
 
 
 def test_a_checkpoint_trained_on_other_cues_is_refused(cross_fitted):
@@ -165,10 +176,11 @@ def test_the_committed_bar_model_loads_with_its_provenance_and_reads_todays_anal
     path = committed_bar_model
     assert path.is_file() and path.stat().st_size <= 5 * 2**20
     provenance = json.loads(path.with_suffix(".json").read_text())
-    assert {"seed", "commit", "epochs", "folds", "validation"} <= set(provenance)
+    assert {"seed", "seeds", "commit", "epochs", "folds", "validation"} <= set(provenance)
     assert provenance["cues"] == list(bar_signal.CUES)
     checkpoint = bar_signal.current_checkpoint()  # raises if trained on other analyses
     assert len(checkpoint["folds"]) == provenance["folds"]
+    assert len(checkpoint["full"]) == provenance["seeds"] == bar_training.SEEDS
 
 
 @pytest.mark.parametrize("meter", config.DEFAULT_CLASSES)

