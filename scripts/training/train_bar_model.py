@@ -4,9 +4,9 @@ annotated tuning splits, cross-fitted.
     python scripts/training/train_bar_model.py -w 2          # what `make bar-model` runs
 
 Reads the cached analyses of the corpus's and the real scores' ``tuning`` files (run `make
-warm` first) and trains, seeded, a full model and one model per song fold without it (the
-bar model is a meter signal, and the arbiter trains on the same files). Prints, per
-dataset, over files read by the fold model that never saw them: the mean downbeat
+warm` first) and trains, seeded, a full ensemble (three seeds) and one ensemble per song
+fold without it (the bar model is a meter signal, and the arbiter trains on the same
+files). Prints, per dataset, over files read by the fold ensemble that never saw them: the mean downbeat
 F-measure of the DBN's downbeats and of the bar model's (its bar length chosen, and
 given), and how often the annotated bar length is the most likely. The test splits are
 never read. Writes the checkpoint and its provenance JSON.
@@ -53,8 +53,9 @@ def main(argv=None):
                     for name, v in provenance["validation"].items()],
                    headers=["tuning files, out of fold", "files", "DBN downbeat F", "bar model",
                             "bar model, annotated length", "bar length right (of 3, 4, 5, 7)"]))
-    print(f"{provenance['training_files']} training files, 1 full + {provenance['folds']} fold "
-          f"models in {provenance['training_minutes']} min; checkpoint {args.out}")
+    print(f"{provenance['training_files']} training files; {provenance['seeds']} seeds x (1 full + "
+          f"{provenance['folds']} fold) models in {provenance['training_minutes']} min; "
+          f"checkpoint {args.out}")
     return 0
 
 
