@@ -26,8 +26,8 @@ BAR_MODEL = "bar_model"
 SOURCES = (BAR_MODEL, "tracker_activations", "madmom_activations")
 #: The source predictions use. Chosen on the tuning files, decoded with the annotated meter,
 #: each read by a bar model that never trained on it (``scripts/beat_report.py --split
-#: tuning --meters given --source NAME``): mean downbeat F-measure 0.725 on the real scores
-#: and 0.887 on the corpus (groupings of its 5s and 7s 86.5% / 78.1%) against 0.721 and
+#: tuning --meters given --source NAME``): mean downbeat F-measure 0.758 on the real scores
+#: and 0.900 on the corpus (groupings of its 5s and 7s 84.4% / 81.2%) against 0.721 and
 #: 0.818 (79.2% / 59.4%) for the DBN on the tracker's activations.
 SOURCE = BAR_MODEL
 #: The trained tracker's activations: the downbeat curve of the bar model's beats.
