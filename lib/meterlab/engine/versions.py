@@ -167,16 +167,20 @@ def libraries(module):
     return names
 
 
+def _installed_libraries(modules):
+    """``{library: installed version}`` of every distribution behind ``modules``' versions."""
+    names = set().union(*(libraries(module) for module in modules))
+    return {name: library_version(name) for name in sorted(names)}
+
+
 def signal_libraries(signals):
     """``{library: installed version}`` of every distribution behind ``signals``' versions."""
-    names = set().union(*(libraries(registry.signal_module(name)) for name in signals))
-    return {name: library_version(name) for name in sorted(names)}
+    return _installed_libraries(registry.signal_module(name) for name in signals)
 
 
 def analysis_libraries(analyses):
     """``{library: installed version}`` of every distribution behind ``analyses``' versions."""
-    names = set().union(*(libraries(registry.analysis_module(name)) for name in analyses))
-    return {name: library_version(name) for name in sorted(names)}
+    return _installed_libraries(registry.analysis_module(name) for name in analyses)
 
 
 def clear():

@@ -72,8 +72,8 @@ def choose_bar(probs, lengths=BAR_LENGTHS):
 
 def checkpoint(full, folds, fold_of, cues, analyses, libraries):
     """A checkpoint dict: the ``full`` ensemble and one ensemble per fold (lists of
-    models), ``fold_of`` (audio key -> fold), the ``cues`` they read, and the ``analyses`` versions those were computed from
-    under ``libraries`` (``{name: version}``)."""
+    models), ``fold_of`` (audio key -> fold), the ``cues`` they read, and the ``analyses``
+    versions those were computed from under ``libraries`` (``{name: version}``)."""
     return {"format": FORMAT, "cues": list(cues), "hidden": full[0].gru.hidden_size,
             "analyses": dict(analyses), "libraries": dict(libraries),
             "full": [model.state_dict() for model in full],

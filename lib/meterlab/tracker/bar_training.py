@@ -4,9 +4,9 @@ analyses, cross-fitted, and scoring its downbeats beside the DBN's.
 Each file gives its tracked beats' cues and, as targets, which of those beats lie within
 mir_eval's window of an annotated downbeat: the model learns on the beats it will be
 given, tracking errors included. Its scores are a meter signal, and the arbiter trains on
-the same tuning files, so a full model is trained on every file and one fold model per
-song fold without it (:mod:`meterlab.learn.cross_fitting`); the fold models' readings of
-the files they never saw are the validation figures.
+the same tuning files, so a full ensemble is trained on every file and one fold ensemble
+per song fold without it (:mod:`meterlab.learn.cross_fitting`); the fold ensembles'
+readings of the files they never saw are the validation figures.
 """
 import time
 
@@ -135,15 +135,15 @@ def cross_fit(records, epochs=EPOCHS, seed=0, folds=FOLDS, seeds=SEEDS, workers=
     return models[:seeds], fold_ensembles, fold_of, [losses for _, losses in trained[:seeds]]
 
 
-def evaluate(models, records):
-    """Over ``records``, each read by ``models[i]``: the mean downbeat F-measure of the DBN's
+def evaluate(ensembles, records):
+    """Over ``records``, each read by ``ensembles[i]`` (a list of models): the mean downbeat F-measure of the DBN's
     downbeats and of the bar model's (its bar length chosen, and given), and the share of
     files in 3, 4, 5 or 7 whose bar length is the most likely of those four (what the
     meter signal reads)."""
     scores = {"dbn": [], "bar model": [], "bar model, annotated length": [], "bar length right": []}
-    for model, record in zip(models, records):
+    for ensemble, record in zip(ensembles, records):
         times, annotated = record["times"], record["downbeats"]
-        probs = bar_model.probabilities(model, record["cues"])
+        probs = bar_model.probabilities(ensemble, record["cues"])
         length, phase = bar_model.choose_bar(probs)
         scores["dbn"].append(beat_metrics.fmeasure(annotated, record["dbn"]))
         scores["bar model"].append(beat_metrics.fmeasure(annotated, times[phase::length]))
@@ -170,7 +170,7 @@ def _annotated_length(record):
 def train_and_save(records, out=bar_model.CHECKPOINT, epochs=EPOCHS, seed=0, workers=1,
                    scheduler=None):
     """Cross-fit on ``records`` (``{dataset: records}``), score each dataset's files with the
-    fold models that never saw them, save the checkpoint with its provenance; returns the
+    fold ensembles that never saw them, save the checkpoint with its provenance; returns the
     provenance."""
     everything = [record for found in records.values() for record in found]
     start = time.perf_counter()
