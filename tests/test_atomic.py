@@ -1,4 +1,5 @@
-"""Atomic writes: a killed writer's temporary file is cleaned up by the next write."""
+"""Atomic writes: a killed writer's temporary file is cleaned up by the next write, and a
+written file has the permissions a plain write would give it."""
 import os
 import subprocess
 import sys
@@ -45,3 +46,14 @@ def test_a_write_in_progress_and_a_recent_foreign_one_are_left_alone(tmp_path):
         assert _strays(tmp_path) == sorted(ours + [recent.name]) and len(ours) == 1
     assert _strays(tmp_path) == [recent.name]
     assert (tmp_path / "z.json").read_text() == "{}"
+
+
+def test_a_written_file_has_the_permissions_open_would_give_it(tmp_path):
+    """Not the private 0600 of a temporary file: others may read shared results."""
+    for umask, mode in ((0o022, 0o644), (0o077, 0o600)):
+        previous = os.umask(umask)
+        try:
+            write_json(tmp_path / "results.json", {"umask": umask})
+        finally:
+            os.umask(previous)
+        assert (tmp_path / "results.json").stat().st_mode & 0o777 == mode

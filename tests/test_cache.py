@@ -145,7 +145,7 @@ def test_full_disk_or_read_only_data_folder_stops_warm_naming_the_cause(
     if code == errno.ENOSPC:               # the disk fills as an entry is flushed
         monkeypatch.setattr(atomic.os, "fsync", _fails_with(code))
     else:                                  # nothing can be created in the data folder
-        monkeypatch.setattr(atomic.tempfile, "mkstemp", _fails_with(code))
+        monkeypatch.setattr(atomic, "_create_temporary", _fails_with(code))
     script = load_script("scripts/setup/warm.py")
     with pytest.raises(SystemExit) as stopped:
         script.main(["--dataset", "manifest", "--data-dir", str(manifest), "--split", "all",

@@ -4,11 +4,14 @@ A write goes to a temporary file in the same folder, is flushed to disk, then re
 over the target (``os.replace`` is atomic on one filesystem). A killed process leaves
 at most a stray ``.tmp-*`` file, never a truncated result; the next write into that
 folder removes the strays whose writer is dead (:func:`remove_stray_temporaries`).
+The temporary file is created as ``open`` would create the target (mode 0666 less the
+umask), not private as ``tempfile.mkstemp`` makes it: a lab's shared results and caches
+stay readable to the group.
 """
 import json
 import os
+import secrets
 import socket
-import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,8 +32,7 @@ def atomic_open(path, mode="wb"):
     if path.parent not in _swept:
         remove_stray_temporaries(path.parent)
         _swept.add(path.parent)
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f"{TEMPORARY_PREFIX}{path.name}-{_HOST}-{os.getpid()}-")
+    handle, temporary = _create_temporary(path)
     try:
         with os.fdopen(handle, mode) as stream:
             yield stream
@@ -40,6 +42,18 @@ def atomic_open(path, mode="wb"):
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _create_temporary(path):
+    """``(descriptor, name)`` of a new temporary file beside ``path``, named for its
+    writer (:func:`_abandoned` reads the name) and created with the umask's permissions."""
+    while True:
+        temporary = path.parent / (f"{TEMPORARY_PREFIX}{path.name}-{_HOST}-{os.getpid()}-"
+                                   f"{secrets.token_hex(4)}")
+        try:
+            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temporary
+        except FileExistsError:
+            continue
 
 
 def remove_stray_temporaries(folder):
