@@ -143,18 +143,17 @@ def evaluate(ensembles, records):
     scores = {"dbn": [], "bar model": [], "bar model, annotated length": [], "bar length right": []}
     for ensemble, record in zip(ensembles, records):
         times, annotated = record["times"], record["downbeats"]
-        probs = bar_model.probabilities(ensemble, record["cues"])
-        length, phase = bar_model.choose_bar(probs)
+        likelihoods = bar_model.bar_log_likelihoods(bar_model.probabilities(ensemble, record["cues"]))
+        length = max(likelihoods, key=lambda each: likelihoods[each][0])
         scores["dbn"].append(beat_metrics.fmeasure(annotated, record["dbn"]))
-        scores["bar model"].append(beat_metrics.fmeasure(annotated, times[phase::length]))
+        scores["bar model"].append(beat_metrics.fmeasure(annotated, times[likelihoods[length][1]::length]))
         given = _annotated_length(record)
         if given:
-            given_phase = bar_model.choose_bar(probs, (given,))[1]
             scores["bar model, annotated length"].append(
-                beat_metrics.fmeasure(annotated, times[given_phase::given]))
+                beat_metrics.fmeasure(annotated, times[likelihoods[given][1]::given]))
         if given in config.DEFAULT_CLASSES:
             scores["bar length right"].append(
-                bar_model.choose_bar(probs, config.DEFAULT_CLASSES)[0] == given)
+                max(config.DEFAULT_CLASSES, key=lambda each: likelihoods[each][0]) == given)
     return {name: float(np.mean(values)) if values else float("nan")
             for name, values in scores.items()}
 
