@@ -9,11 +9,19 @@ Only that log-probability is needed, not the path, so the decoder is a forward
 max-product pass without back-pointers: memory is the size of the state space whatever
 the file's length (madmom's ``HiddenMarkovModel.viterbi`` keeps frames x states
 back-pointers: 11 GB for a 10-minute file over the nine candidate meters). It also uses
-the model's structure: within a beat every state moves one position on, so each
-(beat, tempo) chain is a ring buffer whose head turns instead of values moving; every
-state outside the beat region shares one observation term, kept as a running offset; so
-a frame only touches the tempo transitions at beat boundaries and the few beat-region
-states. The log-probabilities equal madmom's (``tests/test_meter_decoding.py``).
+the model's structure, so that a frame costs a few operations per tempo, not per state:
+
+- within a beat every state moves one position on, so each (beat, tempo) chain is a ring
+  buffer whose head turns instead of values moving;
+- every state outside the beat region shares one observation term, kept as a running
+  offset; a state's beat-region terms are known (the activations are) when it enters
+  the chain, so they are added then, all at once, instead of frame by frame;
+- the tempo transitions into each tempo come from a contiguous run of tempi around it,
+  so they are kept as a band (a row per tempo offset, ``-inf`` outside the runs) and
+  taken a whole offset at a time over every tempo, a loop the compiler vectorises.
+
+Together about 3x faster than a source and a state at a time; the log-probabilities
+equal madmom's (``tests/test_decoder_parity.py``).
 """
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,12 +48,11 @@ class BarModel:
     offsets: np.ndarray
     #: Positions at the start of each chain that observe a (down)beat.
     beat_region: np.ndarray
-    #: Tempo transitions into tempo ``j`` come from tempi ``first_source[j]`` onwards,
-    #: with ``log_probs[starts[j]:starts[j + 1]]`` (madmom's exponential tempo change;
-    #: its zeros dropped leave one contiguous run of tempi around ``j``).
-    starts: np.ndarray
-    first_source: np.ndarray
-    log_probs: np.ndarray
+    #: Log-probability of moving from tempo ``j + lowest_offset + d`` into tempo ``j``
+    #: at ``band[d, j]``, ``-inf`` where madmom's exponential tempo change has a zero
+    #: (its non-zeros are one contiguous run of tempi around ``j``).
+    band: np.ndarray
+    lowest_offset: int
     observation_lambda: float
 
     @property
@@ -71,14 +78,19 @@ def bar_model(beats, fps):
     sources = [np.flatnonzero(row) for row in into]
     if any(np.any(np.diff(s) != 1) for s in sources):
         raise ValueError("tempo transitions are not contiguous runs of tempi")
+    tempi = np.arange(len(into))
+    lowest = min(s[0] - j for j, s in zip(tempi, sources))
+    highest = max(s[-1] - j for j, s in zip(tempi, sources))
+    band = np.full((highest - lowest + 1, len(into)), -np.inf)
+    for j, s in zip(tempi, sources):
+        band[s - j - lowest, j] = np.log(into[j, s])
     return BarModel(
         beats=int(beats),
         intervals=space.intervals.astype(np.int64),
         offsets=np.r_[0, np.cumsum(space.intervals)].astype(np.int64),
         beat_region=beat_region.astype(np.int64),
-        starts=np.r_[0, np.cumsum([len(s) for s in sources])].astype(np.int64),
-        first_source=np.array([s[0] for s in sources], dtype=np.int64),
-        log_probs=np.log(np.concatenate([row[s] for row, s in zip(into, sources)])),
+        band=band,
+        lowest_offset=int(lowest),
         observation_lambda=float(Processor.OBSERVATION_LAMBDA),
     )
 
@@ -95,47 +107,66 @@ def log_densities(activations, observation_lambda):
 
 
 @numba.njit(cache=True)
-def _best_log_prob(densities, beats, intervals, offsets, beat_region, starts,
-                   first_source, log_probs, num_states):
-    """Forward max-product over the ring-buffer layout described in the module docstring.
+def _region_gains(densities, start, kind, beat_region, gains):
+    """``gains[j]``: what a state entering tempo ``j``'s chain at frame ``start`` collects
+    over its beat region, beyond the shared no-beat term (``kind`` 2 downbeat, 1 beat)."""
+    for j in range(len(beat_region)):
+        total = 0.0
+        for t in range(start, min(start + beat_region[j], len(densities))):
+            total += densities[t, kind] - densities[t, 0]
+        gains[j] = total
+
+
+@numba.njit(cache=True)
+def _best_log_prob(densities, beats, intervals, offsets, beat_region, band, lowest_offset,
+                   num_states):
+    """Forward max-product over the layout described in the module docstring.
 
     Position ``p`` of a chain of interval ``L`` lives at slot ``(p - t) % L`` at frame
-    ``t``, so the slot of position 0 at ``t`` held the chain's last position at ``t - 1``.
-    Each beat's last values are gathered into a small dense row first, which the
-    contiguous runs of source tempi then read in order.
+    ``t`` (the chain's head), so the slot of position 0 at ``t`` held the chain's last
+    position at ``t - 1``. Each beat's last values are gathered into a row padded with
+    ``-inf`` first, so that tempo ``j``'s source at band row ``d`` sits at ``j + d``.
     """
     tempi = len(intervals)
     per_beat = offsets[tempi]
+    width = band.shape[0]
     values = np.full(beats * per_beat, -np.log(num_states))
-    last = np.empty((beats, tempi))
-    heads = np.empty(tempi, dtype=np.int64)
+    last = np.full((beats, tempi + width - 1), -np.inf)
+    best = np.empty(tempi)
+    gains = np.empty((3, tempi))
+    heads = np.zeros(tempi, dtype=np.int64)
+    # A state that starts at position p inside a beat region collects its other frames.
+    for b in range(beats):
+        kind = 2 if b == 0 else 1
+        for j in range(tempi):
+            total = 0.0
+            for p in range(beat_region[j] - 1, 0, -1):
+                frame = beat_region[j] - 1 - p
+                if frame < len(densities):
+                    total += densities[frame, kind] - densities[frame, 0]
+                values[b * per_beat + offsets[j] + p] += total
     offset = 0.0
     for t in range(len(densities)):
-        for i in range(tempi):
-            heads[i] = (intervals[i] - t % intervals[i]) % intervals[i]
+        if t > 0:
+            for i in range(tempi):
+                heads[i] = heads[i] - 1 if heads[i] > 0 else intervals[i] - 1
+        _region_gains(densities, t, 2, beat_region, gains[2])
+        _region_gains(densities, t, 1, beat_region, gains[1])
         for b in range(beats):
             for i in range(tempi):
-                last[b, i] = values[b * per_beat + offsets[i] + heads[i]]
-        no_beat = densities[t, 0]
+                last[b, i - lowest_offset] = values[b * per_beat + offsets[i] + heads[i]]
         for b in range(beats):
             previous = last[(b - 1) % beats]
-            extra = (densities[t, 2] if b == 0 else densities[t, 1]) - no_beat
-            base = b * per_beat
+            best[:] = -np.inf
+            for d in range(width):
+                row = band[d]
+                for j in range(tempi):
+                    value = previous[j + d] + row[j]
+                    best[j] = value if value > best[j] else best[j]
+            gain = gains[2] if b == 0 else gains[1]
             for j in range(tempi):
-                best = -np.inf
-                shift = first_source[j] - starts[j]
-                for k in range(starts[j], starts[j + 1]):
-                    value = previous[shift + k] + log_probs[k]
-                    if value > best:
-                        best = value
-                chain = base + offsets[j]
-                values[chain + heads[j]] = best
-                for p in range(beat_region[j]):
-                    slot = heads[j] + p
-                    if slot >= intervals[j]:
-                        slot -= intervals[j]
-                    values[chain + slot] += extra
-        offset += no_beat
+                values[b * per_beat + offsets[j] + heads[j]] = best[j] + gain[j]
+        offset += densities[t, 0]
     return values.max() + offset
 
 
@@ -155,9 +186,8 @@ def viterbi_log_probs(activations, fps, meters=config.CANDIDATE_METERS):
         model = bar_model(int(beats), float(fps))
         densities = log_densities(activations, model.observation_lambda)
         log_probs.append(_best_log_prob(densities, model.beats, model.intervals,
-                                        model.offsets, model.beat_region, model.starts,
-                                        model.first_source, model.log_probs,
-                                        model.num_states))
+                                        model.offsets, model.beat_region, model.band,
+                                        model.lowest_offset, model.num_states))
     return np.array(log_probs)
 
 

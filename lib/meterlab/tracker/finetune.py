@@ -29,8 +29,9 @@ MEMBERS = 8
 #: Units per direction and layer: madmom's 25 widened (:meth:`FusedDownbeatBLSTM.from_blstm`).
 #: On the held-out tracker works and the real-score validation files (beat F / downbeat F /
 #: level; 3x the data): 25 units, 3,000 steps 0.870 / 0.676 / 75.1% and 0.897 / 0.602 /
-#: 87.9%; 40 units, 1,800 steps 0.866 / 0.672 / 74.8% and 0.915 / 0.604 / 92.3%. 40 keeps
-#: the tracker within 30% of the rest of a file's cold analysis (29.8%, `bench_signals.py`).
+#: 87.9%; 40 units, 1,800 steps 0.866 / 0.672 / 74.8% and 0.915 / 0.604 / 92.3%; 64 units,
+#: 1,800 steps 0.876 / 0.691 / 76.4% and 0.904 / 0.647 / 85.7% (6 validation files' level
+#: lost).
 UNITS = 40
 #: Steps of :data:`BATCH` crops of :func:`train` (torch's fused LSTM at 40 units: about
 #: 0.6 s a step here). More did not help: with the 3x data the training and held-out
